@@ -1,0 +1,129 @@
+"""Command line: ``python -m hologan_lesson {demo,train,lessons} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .config import PRESETS, ConfigError, make_config
+
+
+def _run_dir(out: str, preset: str, dataset: str) -> Path:
+    name = f"{preset}-{Path(dataset).name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return Path(out) / name
+
+
+def _dataset(cfg):
+    """Build the dataset up front so that a missing or broken folder is a one-line error before training."""
+    from .data import make_dataset
+
+    try:
+        return make_dataset(cfg.data)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        raise ConfigError(" ".join(str(exc).split())) from None
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train (or resume) one run."""
+    from .train import Trainer, load_run_config
+
+    if args.resume:
+        cfg = load_run_config(args.resume)
+        if args.set:
+            from .config import apply_overrides, validate
+
+            cfg = apply_overrides(cfg, args.set)
+            validate(cfg)
+        run_dir = Path(args.resume)
+    else:
+        cfg = make_config(args.preset, args.dataset, args.set)
+        run_dir = Path(args.run_dir) if args.run_dir else _run_dir(args.out, cfg.preset, cfg.data.name)
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
+    dataset = _dataset(cfg)
+    trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
+    print(f"run folder: {run_dir}  (preset {cfg.preset}, dataset {cfg.data.name}, device {trainer.device})")
+    trainer.fit(progress=not args.no_progress)
+    sweeps = sorted((run_dir / "sweeps").glob("*.gif"))
+    print(f"done: {trainer.step} steps. Metrics: {run_dir / 'metrics.csv'}")
+    for gif in sweeps[-2:]:
+        print(f"rotation GIF: {gif}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build (or reuse) the synthetic dataset and train the cpu preset."""
+    args.preset, args.dataset, args.resume = "cpu", "synthetic", None
+    args.run_dir = args.run_dir or str(_run_dir(args.out, "demo", "synthetic"))
+    return cmd_train(args)
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    """Execute every lesson notebook top to bottom into a folder (the stored notebooks are not touched)."""
+    import os
+
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError:
+        raise ConfigError('executing notebooks needs the dev extra: pip install -e ".[dev]"') from None
+    from . import course
+
+    nb_dir = Path(args.notebooks)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["HOLOGAN_PROFILE"] = args.profile
+    for lesson in course.LESSONS:
+        src = nb_dir / lesson.filename
+        if not src.exists():
+            raise ConfigError(f"{src} not found: run from the repository root or pass --notebooks")
+        nb = nbformat.read(src, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(nb_dir)}}).execute()
+        nbformat.write(nb, out / lesson.filename)
+        print(f"{lesson.filename}: ok in {time.perf_counter() - start:.1f} s -> {out / lesson.filename}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", default="runs", help="parent folder of run folders (default: runs)")
+        p.add_argument("--run-dir", help="exact run folder to create")
+        p.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                       help="override a config field, e.g. --set train.steps=500 (repeatable)")
+        p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+
+    p = sub.add_parser("train", help="train HoloGAN from a preset")
+    p.add_argument("--preset", default="cpu", help=f"one of: {', '.join(PRESETS)}")
+    p.add_argument("--dataset", help="synthetic | celeba | cars | chairs | lsun | cats | PATH to a prepared folder")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest checkpoint")
+    run_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("demo", help="the main job: synthetic data + the cpu preset (about 15 min on 2 cores)")
+    run_options(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("lessons", help="execute every lesson notebook into a folder")
+    p.add_argument("--profile", default="cpu", choices=["ci", "cpu", "gpu"])
+    p.add_argument("--notebooks", default="notebooks")
+    p.add_argument("--out", default="runs/lessons")
+    p.set_defaults(func=cmd_lessons)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; configuration errors become one line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

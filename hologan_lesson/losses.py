@@ -1,0 +1,109 @@
+"""HoloGAN's losses: non-saturating GAN, multi-scale style, and identity (latent regression).
+
+The building blocks are unweighted; ``discriminator_loss`` and ``generator_loss`` apply the weights
+from ``LossConfig`` and return ``(total, terms)`` where ``terms`` holds each *weighted* contribution
+(``total == sum(terms.values())``). Term names, also the training log's CSV columns:
+
+    discriminator: d_adv, d_style, d_identity        generator: g_adv, g_style, g_identity
+
+A term whose weight is 0, or whose head the discriminator does not have, is not computed at all:
+it is absent from ``terms`` and adds nothing to ``total`` or to any gradient.
+
+Who sees which gradient is decided by the caller, as in any GAN loop: the D step scores
+``G(z).detach()`` (nothing reaches G); the G step scores ``G(z)`` and only G's optimiser steps.
+The identity term appears in both losses (as the official code): through D it trains the
+identity head to read z off an image, through G it pushes G to make z readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .config import LossConfig
+from .discriminator import DiscriminatorOutput
+
+
+def _bce(logits: Tensor, target: float) -> Tensor:
+    # sigmoid cross-entropy from logits, stable for large |logit| (never forms log(sigmoid) naively)
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+
+
+def gan_loss_d(real_logit: Tensor, fake_logit: Tensor) -> Tensor:
+    """Discriminator GAN loss: ``BCE(real, 1) + BCE(fake, 0)``, each averaged over the batch."""
+    return _bce(real_logit, 1.0) + _bce(fake_logit, 0.0)
+
+
+def gan_loss_g(fake_logit: Tensor) -> Tensor:
+    """Non-saturating generator loss ``BCE(fake, 1) = -log D(G(z))``, averaged over the batch."""
+    return _bce(fake_logit, 1.0)
+
+
+def style_loss_d(real_style_logits: Sequence[Tensor], fake_style_logits: Sequence[Tensor]) -> Tensor:
+    """Sum over layers of the style classifiers' GAN loss ``BCE(real_l, 1) + BCE(fake_l, 0)``."""
+    if len(real_style_logits) != len(fake_style_logits) or not real_style_logits:
+        raise ValueError(
+            f"need the same, non-zero number of real and fake style logits, "
+            f"got {len(real_style_logits)} and {len(fake_style_logits)}"
+        )
+    return sum(gan_loss_d(r, f) for r, f in zip(real_style_logits, fake_style_logits))
+
+
+def style_loss_g(fake_style_logits: Sequence[Tensor]) -> Tensor:
+    """Sum over layers of the non-saturating generator loss on the fake images' style logits."""
+    if not fake_style_logits:
+        raise ValueError("need at least one style logit")
+    return sum(gan_loss_g(f) for f in fake_style_logits)
+
+
+def identity_loss(z_hat: Tensor, z: Tensor) -> Tensor:
+    """Mean squared error between the regressed and the true latent codes (unweighted)."""
+    if z_hat.shape != z.shape:
+        raise ValueError(
+            f"regressed z {tuple(z_hat.shape)} and true z {tuple(z.shape)} differ: DiscriminatorConfig.z_dim "
+            "must be the full latent length (concatenate (z_shape, z_appearance) when they are separate)"
+        )
+    return (z_hat - z).pow(2).mean()
+
+
+def discriminator_loss(
+    out_real: DiscriminatorOutput, out_fake: DiscriminatorOutput, z: Tensor | None, cfg: LossConfig
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """Weighted D loss from D's outputs on real and (detached) fake images; ``z`` made the fakes."""
+    terms: dict[str, Tensor] = {}
+    if cfg.adversarial_weight:
+        terms["d_adv"] = cfg.adversarial_weight * gan_loss_d(out_real.logit, out_fake.logit)
+    if cfg.style_weight and out_real.style_logits:
+        terms["d_style"] = cfg.style_weight * style_loss_d(out_real.style_logits, out_fake.style_logits)
+    if cfg.identity_weight and out_fake.latent is not None:
+        terms["d_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
+    return _total(terms, "discriminator"), terms
+
+
+def generator_loss(
+    out_fake: DiscriminatorOutput, z: Tensor | None, cfg: LossConfig
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """Weighted G loss from D's outputs on (non-detached) fake images made from ``z``."""
+    terms: dict[str, Tensor] = {}
+    if cfg.adversarial_weight:
+        terms["g_adv"] = cfg.adversarial_weight * gan_loss_g(out_fake.logit)
+    if cfg.style_weight and cfg.style_to_generator and out_fake.style_logits:
+        terms["g_style"] = cfg.style_weight * style_loss_g(out_fake.style_logits)
+    if cfg.identity_weight and out_fake.latent is not None:
+        terms["g_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
+    return _total(terms, "generator"), terms
+
+
+def _need_z(z: Tensor | None) -> Tensor:
+    if z is None:
+        raise ValueError("identity_weight > 0 and D has an identity head, but z is None")
+    return z
+
+
+def _total(terms: dict[str, Tensor], who: str) -> Tensor:
+    if not terms:
+        raise ValueError(f"every {who} loss term is switched off: check the LossConfig weights and D's heads")
+    return sum(terms.values())

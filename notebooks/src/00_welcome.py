@@ -1,0 +1,121 @@
+# %% [markdown]
+# # Lesson 00 — Welcome to HoloGAN
+#
+# **HoloGAN** (Nguyen-Phuoc, Li, Theis, Richardt, Yang, ICCV 2019) learns a *3D* representation of objects
+# from ordinary, unlabelled *2D* photos. Nobody tells it the pose of a face or a car; yet after training you
+# can turn the object it generates by changing two numbers, azimuth and elevation.
+#
+# The trick is in the generator's architecture. Instead of drawing an image directly, it
+#
+# 1. starts from a learnt **constant 3D template** (a 4×4×4 grid of 512 features),
+# 2. grows it with **3D convolutions** into a 16×16×16 feature volume, styled by the latent code `z` (AdaIN),
+# 3. **rotates** that volume rigidly by a randomly sampled view (azimuth θ, elevation φ),
+# 4. **projects** it to 2D with a learnt unit that can model occlusion,
+# 5. and **renders** the image with 2D convolutions, again styled by `z`.
+#
+# Because the view is sampled at random for every generated image and the discriminator only sees
+# realistic-looking images, the easiest way for the generator to fool it is to put *shape* in the 3D
+# features and let the rotation do the rest. In this course you build every piece, check it, and train it.
+
+# %%
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from hologan_lesson import profile, seed_everything
+from hologan_lesson.envcheck import environment_report, machine_summary
+
+seed_everything(0)
+
+# %% [markdown]
+# ## The pipeline in one picture
+
+# %%
+stages = [
+    ("constant\n4×4×4×512", "#cfe2f3"),
+    ("3D convs + AdaIN\n→ 16×16×16×64", "#cfe2f3"),
+    ("rigid rotation\nR(θ, φ)", "#f4cccc"),
+    ("projection unit\n(C·D)×16×16 → 1×1 conv", "#fff2cc"),
+    ("2D convs + AdaIN\n→ 64×64×3", "#d9ead3"),
+]
+fig, ax = plt.subplots(figsize=(12, 2.6))
+for i, (label, colour) in enumerate(stages):
+    ax.add_patch(FancyBboxPatch((i * 2.4, 0), 2.0, 1.2, boxstyle="round,pad=0.05", fc=colour, ec="k"))
+    ax.text(i * 2.4 + 1.0, 0.6, label, ha="center", va="center", fontsize=9)
+    if i:
+        ax.add_patch(FancyArrowPatch(((i - 1) * 2.4 + 2.05, 0.6), (i * 2.4 - 0.05, 0.6), arrowstyle="->", mutation_scale=15))
+ax.text(1.2 * 2.4 - 0.1, 1.55, "z (shape)", ha="center", color="C0")
+ax.text(4 * 2.4 + 1.0, 1.55, "z (appearance)", ha="center", color="C2")
+ax.text(2 * 2.4 + 1.0, -0.45, "view sampled at random for every image", ha="center", color="C3", fontsize=9)
+ax.set_xlim(-0.2, 12)
+ax.set_ylim(-0.7, 1.9)
+ax.set_axis_off()
+plt.show()
+
+# %% [markdown]
+# ## The course map
+#
+# Each lesson builds one component in the notebook, checks it against the tested library
+# `hologan_lesson`, and shows it in pictures.
+
+# %%
+from IPython.display import Markdown, display
+
+from hologan_lesson import course
+
+rows = ["| # | Lesson | What you build | Runs on |", "|---|---|---|---|"]
+rows += [f"| {l.number} | {l.title} | {l.builds} | {l.device} |" for l in course.LESSONS]
+display(Markdown("\n".join(rows)))
+
+# %% [markdown]
+# ## Check your environment
+#
+# Every notebook sizes its work from one setting, the **profile**, read from the environment variable
+# `HOLOGAN_PROFILE`:
+#
+# | profile | meant for | work size |
+# |---|---|---|
+# | `ci` | automated tests | seconds per notebook |
+# | `cpu` | a laptop or a Colab CPU session | about a minute per notebook |
+# | `gpu` | a Colab GPU or a workstation | full experiments |
+#
+# Unset, it is `gpu` when PyTorch sees CUDA and `cpu` otherwise.
+
+# %%
+for key, value in environment_report().items():
+    print(f"{key:>15}: {value}")
+print()
+print("outputs below were produced on:", machine_summary())
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("profile is one of ci/cpu/gpu:", profile() in ("ci", "cpu", "gpu"))
+
+# %% [markdown]
+# ## How to run the course
+#
+# **JupyterLab (local).** From the repository root:
+#
+# ```bash
+# python -m venv .venv && . .venv/bin/activate
+# pip install -e ".[dev]"
+# jupyter lab notebooks/
+# ```
+#
+# **Colab.** Click the badge at the top of any lesson. Its first cell installs the course library when it
+# runs on Colab (and does nothing elsewhere). For lessons 06–07 choose *Runtime → Change runtime type → GPU*.
+#
+# **The main job.** `python -m hologan_lesson demo` builds the synthetic dataset and trains a small HoloGAN on
+# the CPU; lesson 06 explains everything it does.
+
+# %% [markdown]
+# ## Check yourself
+#
+# Put the five stages of the generator in order. Use these names:
+# `"constant"`, `"3d convs"`, `"rotation"`, `"projection"`, `"2d convs"`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from hologan_lesson.checks.welcome import check_pipeline
+
+my_order = ["constant", "3d convs", "rotation", "projection", "2d convs"]
+check_pipeline(my_order)

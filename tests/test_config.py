@@ -1,0 +1,68 @@
+import pytest
+
+from hologan_lesson.config import (
+    PRESETS,
+    ConfigError,
+    RunConfig,
+    make_config,
+    run_config_from_dict,
+    to_dict,
+)
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_resolves_and_round_trips(name):
+    cfg = make_config(name)
+    assert cfg.generator.resolution == cfg.data.resolution == cfg.discriminator.resolution
+    assert run_config_from_dict(to_dict(cfg)) == cfg
+
+
+def test_preset_specifics():
+    assert make_config("colab").train.precision == "fp16"
+    gpu = make_config("gpu").train
+    assert gpu.precision == "bf16" and gpu.channels_last
+    paper = make_config("paper")
+    assert paper.train.batch_size == 32 and paper.train.lr_g == 1e-4 and paper.train.betas == (0.5, 0.999)
+    assert paper.generator.const_channels == 512 and paper.data.resolution == 64
+    assert make_config("paper128").generator.resolution == 128
+    assert make_config("ci").data.in_memory
+
+
+def test_dataset_switch_sets_pose_range():
+    cfg = make_config("cpu", "celeba")
+    assert cfg.data.name == "celeba" and cfg.data.azimuth_range == (-50.0, 50.0)
+    assert make_config("cpu", "/some/folder").data.name == "/some/folder"
+
+
+def test_overrides_are_typed():
+    cfg = make_config("ci", overrides=["train.steps=7", "train.lr_d=0.5", "train.channels_last=yes",
+                                         "data.azimuth_range=(-10, 10)", "loss.identity_weight=0"])
+    assert cfg.train.steps == 7 and cfg.train.lr_d == 0.5 and cfg.train.channels_last is True
+    assert cfg.data.azimuth_range == (-10.0, 10.0) and cfg.loss.identity_weight == 0.0
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(preset="fast"), "unknown preset 'fast'"),
+        (dict(preset="ci", overrides=["train.stepz=3"]), "unknown field 'stepz'"),
+        (dict(preset="ci", overrides=["optim.lr=3"]), "no config section 'optim'"),
+        (dict(preset="ci", overrides=["train.steps=many"]), "expected a int"),
+        (dict(preset="ci", overrides=["data.resolution=96"]), "resolution mismatch"),
+        (dict(preset="ci", overrides=["generator.resolution=96", "discriminator.resolution=96",
+                                      "data.resolution=96"]), "not supported"),
+        (dict(preset="ci", overrides=["train.precision=fp8"]), "fp32, bf16 or fp16"),
+        (dict(preset="ci", overrides=["steps"]), "section.field=value"),
+    ],
+)
+def test_config_errors_are_one_line(kwargs, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        make_config(**kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_field_in_saved_config():
+    data = to_dict(RunConfig())
+    data["train"]["bogus"] = 1
+    with pytest.raises(ValueError, match="bogus"):
+        run_config_from_dict(data)

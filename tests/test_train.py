@@ -1,0 +1,137 @@
+"""The trainer: artifacts, exact resume after a killed process, NaN stop, CLI errors."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from hologan_lesson import train as train_module
+from hologan_lesson.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
+from hologan_lesson.config import make_config
+from hologan_lesson.train import Trainer, TrainingDiverged, load_generator
+
+LOSS_COLUMNS = ("d_total", "g_total")
+
+
+def read_metrics(run_dir):
+    with (run_dir / "metrics.csv").open() as fh:
+        return list(csv.DictReader(fh))
+
+
+def cli(*args, **kwargs):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HOLOGAN_PROFILE": "ci"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "hologan_lesson", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, **kwargs,
+    )
+
+
+def test_ci_run_writes_every_artifact(tmp_path):
+    cfg = make_config("ci")
+    run = tmp_path / "run"
+    Trainer(cfg, run).fit(progress=False)
+    assert (run / "config.json").is_file()
+    rows = read_metrics(run)
+    assert [int(r["step"]) for r in rows] == list(range(2, cfg.train.steps + 1, 2))
+    for column in ("d_adv", "g_adv", "images_per_s", "lr_g", *LOSS_COLUMNS):
+        assert column in rows[0], f"metrics.csv lacks {column}"
+    assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["step_0000010.png", "step_0000020.png"]
+    assert [s for s, _ in list_checkpoints(run)] == [10, 20]
+    for kind in ("azimuth", "elevation"):
+        assert (run / "sweeps" / f"{kind}_step_0000020.gif").is_file()
+        assert (run / "sweeps" / f"{kind}_step_0000020.png").is_file()
+    state = load_checkpoint(list_checkpoints(run)[-1][1])
+    for key in ("generator", "discriminator", "opt_g", "opt_d", "scaler_g", "scaler_d", "step", "rng", "config"):
+        assert key in state
+    generator, loaded_cfg = load_generator(run)
+    assert loaded_cfg == cfg
+    out = generator(torch.zeros(2, generator.latent_dim), torch.zeros(2, 2))
+    assert out.shape == (2, 3, 64, 64)
+
+
+def test_refuses_to_overwrite_a_run(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "precious.txt").write_text("mine")
+    proc = cli("train", "--preset", "ci", "--run-dir", str(run), "--no-progress")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "already holds a run" in err
+    assert (run / "precious.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_resume_after_killed_process_is_exact(tmp_path, how):
+    common = ["--preset", "ci", "--no-progress", "--set", "train.checkpoint_every=10", "--set", "train.log_every=1"]
+    reference = tmp_path / "reference"
+    proc = cli("train", "--run-dir", str(reference), "--set", "train.steps=40", *common)
+    assert proc.wait(timeout=300) == 0, proc.stderr.read()
+
+    run = tmp_path / "interrupted"
+    proc = cli("train", "--run-dir", str(run), "--set", "train.steps=5000", *common)
+    deadline = time.time() + 240
+    while not (run / "checkpoints" / "ckpt_0000010.pt").exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.time() < deadline, "no checkpoint appeared"
+        time.sleep(0.02)
+    proc.send_signal(how)
+    proc.wait(timeout=120)
+    stopped_at = max(s for s, _ in list_checkpoints(run))
+    assert stopped_at < 40, "the run finished before it could be interrupted"
+
+    proc = cli("train", "--resume", str(run), "--set", "train.steps=40", *common[3:])
+    assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    want, got = read_metrics(reference), read_metrics(run)
+    assert [r["step"] for r in got] == [r["step"] for r in want]
+    for a, b in zip(want, got):
+        for column in a:
+            if column not in ("images_per_s", "time"):
+                assert a[column] == b[column], f"step {a['step']}: {column} differs after resume"
+
+
+def test_nan_stops_with_step_and_term(tmp_path, monkeypatch):
+    real_loss = train_module.discriminator_loss
+    calls = {"n": 0}
+
+    def poisoned(*args, **kwargs):
+        total, terms = real_loss(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 13:
+            terms = dict(terms)
+            name = next(iter(terms))
+            terms[name] = terms[name] * float("nan")
+            total = total * float("nan")
+        return total, terms
+
+    monkeypatch.setattr(train_module, "discriminator_loss", poisoned)
+    cfg = make_config("ci", overrides=["train.checkpoint_every=10", "train.log_every=5"])
+    run = tmp_path / "run"
+    trainer = Trainer(cfg, run)
+    with pytest.raises(TrainingDiverged, match=r"is nan at step 13.*Last good checkpoint: .*ckpt_0000010.pt"):
+        trainer.fit(progress=False)
+    assert [s for s, _ in list_checkpoints(run)] == [10]
+
+
+def test_cli_config_errors_are_one_line(tmp_path):
+    for args, message in [
+        (["train", "--preset", "turbo"], "unknown preset 'turbo'"),
+        (["train", "--preset", "ci", "--set", "data.resolution=96"], "resolution mismatch"),
+        (["train", "--preset", "ci", "--dataset", str(tmp_path / "missing")], str(tmp_path / "missing")),
+        (["train", "--resume", str(tmp_path)], "not a run folder"),
+    ]:
+        proc = cli(*args, "--no-progress")
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, (args, err)
+        lines = [line for line in err.strip().splitlines() if line]
+        assert len(lines) == 1 and message in lines[0], err
+
+
+def test_load_generator_refuses_non_checkpoint(tmp_path):
+    bogus = tmp_path / "weights.pt"
+    bogus.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a HoloGAN checkpoint"):
+        load_generator(bogus)
