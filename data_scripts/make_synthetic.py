@@ -28,9 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resolution", type=int, default=64, help="image side in px (32, 64 or 128; default 64)")
     ap.add_argument("--num-images", type=int, default=20000, help="number of images (default 20000)")
     ap.add_argument("--seed", type=int, default=0, help="image i is determined by (seed, i) (default 0)")
-    ap.add_argument(
-        "--root", default=None, help="data root (default $HOLOGAN_DATA or ~/.cache/hologan_lesson)"
-    )
+    ap.add_argument("--root", default=None, help="data root (default $HOLOGAN_DATA or ~/.cache/hologan_lesson)")
     ap.add_argument("--azimuth-range", type=float, nargs=2, metavar=("LO", "HI"), default=default.azimuth)
     ap.add_argument("--elevation-range", type=float, nargs=2, metavar=("LO", "HI"), default=default.elevation)
     ap.add_argument("--workers", type=int, default=None, help="render processes (default: all CPU cores)")

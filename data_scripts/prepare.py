@@ -35,30 +35,22 @@ def build_parser(dataset: str | None = None) -> argparse.ArgumentParser:
     else:
         spec = SPECS[dataset]
         description = f"Prepare {spec.title}.\n\nWhat it does: {spec.notes}\n\n{manual_steps(dataset)}"
-    ap = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     if dataset is None:
         ap.add_argument("dataset", choices=sorted(SPECS), help="which dataset")
-    ap.add_argument(
-        "--source", help=f"folder or archive (.zip/.tar[.gz]) as downloaded (default: look in {raw_dir()})"
-    )
+    ap.add_argument("--source", help=f"folder or archive (.zip/.tar[.gz]) as downloaded (default: look in {raw_dir()})")
     ap.add_argument("--out", help="output folder (default: <data root>/<dataset>_<resolution>)")
     ap.add_argument("--resolution", type=int, default=64, help="output side in px (default 64)")
     ap.add_argument(
         "--crop",
         help="override the dataset's crop: center | celeba | pad | tight | none | face | bbox | a size in px",
     )
-    ap.add_argument(
-        "--overwrite", action="store_true", help="replace an output folder made by an earlier run"
-    )
+    ap.add_argument("--overwrite", action="store_true", help="replace an output folder made by an earlier run")
     ap.add_argument("--limit", type=int, help="prepare only the first N images (sorted by name)")
     ap.add_argument("--format", choices=("png", "jpg"), default="png", help="output file type (default png)")
     ap.add_argument("--workers", type=int, help="processes (default: all CPU cores)")
     if dataset in (None, "cats"):
-        ap.add_argument(
-            "--min-size", type=int, help="cats: skip heads smaller than N px (default: resolution)"
-        )
+        ap.add_argument("--min-size", type=int, help="cats: skip heads smaller than N px (default: resolution)")
     if dataset in (None, "celeba"):
         ap.add_argument("--download", action="store_true", help="celeba: try the Google Drive download first")
     ap.add_argument("--steps", action="store_true", help="print how to get the dataset by hand, then exit")
@@ -102,9 +94,7 @@ def main(argv: list[str] | None = None, dataset: str | None = None) -> int:
     import json
 
     manifest = json.loads((folder / "manifest.json").read_text())
-    print(
-        f"wrote {manifest['count']} images ({manifest['resolution']}px, crop {manifest['crop']}) to {folder}"
-    )
+    print(f"wrote {manifest['count']} images ({manifest['resolution']}px, crop {manifest['crop']}) to {folder}")
     if manifest["skipped_count"]:
         print(f"skipped {manifest['skipped_count']} files (reasons in {folder / 'manifest.json'}):")
         for item in manifest["skipped"][:5]:

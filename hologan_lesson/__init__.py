@@ -5,4 +5,12 @@ from .utils import count_parameters, default_device, seed_everything
 
 __version__ = "0.1.0"
 
-__all__ = ["PROFILES", "count_parameters", "default_device", "pick", "profile", "seed_everything", "__version__"]
+__all__ = [
+    "PROFILES",
+    "count_parameters",
+    "default_device",
+    "pick",
+    "profile",
+    "seed_everything",
+    "__version__",
+]

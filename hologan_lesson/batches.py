@@ -63,7 +63,9 @@ class TensorBatches:
 
     def __init__(self, images: torch.Tensor, batch_size: int, device: torch.device, seed: int = 0):
         if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1] != 3:
-            raise ValueError(f"TensorBatches wants uint8 (N, 3, H, W), got {images.dtype} {tuple(images.shape)}")
+            raise ValueError(
+                f"TensorBatches wants uint8 (N, 3, H, W), got {images.dtype} {tuple(images.shape)}"
+            )
         self.images = images.to(device)
         self.device = device
         self.order = _Order(len(images), batch_size, seed)
@@ -93,7 +95,9 @@ class _EpochView(Dataset):
 class LoaderBatches:
     """A DataLoader over the rest of the current epoch's permutation (workers, pinned memory)."""
 
-    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int = 0, num_workers: int = 0):
+    def __init__(
+        self, dataset: Dataset, batch_size: int, device: torch.device, seed: int = 0, num_workers: int = 0
+    ):
         self.dataset, self.device, self.num_workers = dataset, device, num_workers
         self.order = _Order(len(dataset), batch_size, seed)
         self._iter = None
@@ -101,7 +105,10 @@ class LoaderBatches:
     def _start(self) -> None:
         if self.order.pos + self.order.batch_size > self.order.n:
             self.order._new_epoch()
-        rest = self.order.perm[self.order.pos : self.order.pos + (self.order.n - self.order.pos) // self.order.batch_size * self.order.batch_size]
+        rest = self.order.perm[
+            self.order.pos : self.order.pos
+            + (self.order.n - self.order.pos) // self.order.batch_size * self.order.batch_size
+        ]
         loader = DataLoader(
             _EpochView(self.dataset, rest),
             batch_size=self.order.batch_size,
@@ -141,7 +148,9 @@ def resident_images(dataset: Dataset) -> torch.Tensor | None:
     images = getattr(dataset, "images_uint8", getattr(dataset, "images", None))
     if images is None or getattr(images, "dtype", None) not in (np.uint8, torch.uint8) or images.ndim != 4:
         return None
-    images = torch.as_tensor(np.asarray(images)) if isinstance(images, np.ndarray) else images
+    images = (
+        torch.from_numpy(np.array(images)) if isinstance(images, np.ndarray) else images
+    )  # copy: may be a read-only memmap
     if images.ndim == 4 and images.shape[-1] == 3:  # (N, H, W, 3) -> (N, 3, H, W)
         images = images.permute(0, 3, 1, 2)
     return images.contiguous()

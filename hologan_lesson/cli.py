@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .checkpoint import CheckpointError
 from .config import PRESETS, ConfigError, make_config
 
 
@@ -41,7 +42,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg = make_config(args.preset, args.dataset, args.set)
         run_dir = Path(args.run_dir) if args.run_dir else _run_dir(args.out, cfg.preset, cfg.data.name)
         if run_dir.exists() and any(run_dir.iterdir()):
-            raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
+            raise ConfigError(
+                f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir"
+            )
     dataset = _dataset(cfg)
     trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
     print(f"run folder: {run_dir}  (preset {cfg.preset}, dataset {cfg.data.name}, device {trainer.device})")
@@ -81,26 +84,97 @@ def cmd_lessons(args: argparse.Namespace) -> int:
             raise ConfigError(f"{src} not found: run from the repository root or pass --notebooks")
         nb = nbformat.read(src, as_version=4)
         start = time.perf_counter()
-        NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(nb_dir)}}).execute()
+        NotebookClient(
+            nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(nb_dir)}}
+        ).execute()
         nbformat.write(nb, out / lesson.filename)
         print(f"{lesson.filename}: ok in {time.perf_counter() - start:.1f} s -> {out / lesson.filename}")
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a slim generator-only checkpoint from a run folder or checkpoint."""
+    from .train import export_generator
+
+    path = export_generator(args.source, args.dest)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """KID/FID and, on synthetic data, pose and identity consistency of a run's newest checkpoint."""
+    import json
+
+    from .ablate import settings_from_args
+    from .metrics import evaluate_run, format_results, has_pose_ground_truth
+    from .train import load_run_config
+
+    cfg = load_run_config(args.run_dir)
+    results = evaluate_run(args.run_dir, settings_from_args(args), device=args.device)
+    print(f"{args.run_dir} at step {results['step']}:")
+    print(format_results(results))
+    if not has_pose_ground_truth(cfg.data):
+        print(f"(pose and identity consistency need the synthetic data's true poses; data.name={cfg.data.name!r})")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_ablate(args: argparse.Namespace) -> int:
+    """Train and evaluate the paper's ablations with one budget; write the results table and figure."""
+    from .ablate import parse_only, run_ablation, settings_from_args
+
+    settings = settings_from_args(args)
+    only = parse_only(args.only)
+    run_ablation(args.preset, args.dataset, args.out, only, args.set, settings, progress=not args.no_progress)
+    return 0
+
+
+def _eval_options(p: argparse.ArgumentParser) -> None:
+    from .metrics import EvalSettings as E
+
+    p.add_argument(
+        "--features",
+        choices=["inception", "probe"],
+        help=f"KID/FID features: inception (standard; torch-fidelity downloads its weights on first use) or "
+        f"probe (the synthetic pose probe's features: synthetic data, offline) (default {E.features})",
+    )
+    p.add_argument("--inception-weights", metavar="PATH", help="torch-fidelity's Inception weights file (offline)")
+    p.add_argument("--num-fake", type=int, help=f"generated images for KID/FID (default {E.num_fake})")
+    p.add_argument("--num-real", type=int, help=f"real images for KID/FID (default {E.num_real})")
+    p.add_argument("--subset-size", type=int, help=f"KID subset size (default {E.subset_size})")
+    p.add_argument("--subsets", type=int, help=f"KID subsets, for mean ± std (default {E.subsets})")
+    p.add_argument("--no-fid", dest="fid", action="store_const", const=False, help="skip FID")
+    p.add_argument("--identities", type=int, help=f"identities swept for pose/identity (default {E.identities})")
+    p.add_argument("--frames", type=int, help=f"views per sweep (default {E.frames})")
+    p.add_argument("--probe-images", type=int, help=f"renders the pose probe trains on (default {E.probe_images})")
+    p.add_argument("--probe-epochs", type=int, help=f"pose probe epochs (default {E.probe_epochs})")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI")
+    ap = argparse.ArgumentParser(
+        prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI"
+    )
     sub = ap.add_subparsers(dest="command", required=True)
 
     def run_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", default="runs", help="parent folder of run folders (default: runs)")
         p.add_argument("--run-dir", help="exact run folder to create")
-        p.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                       help="override a config field, e.g. --set train.steps=500 (repeatable)")
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="SECTION.FIELD=VALUE",
+            help="override a config field, e.g. --set train.steps=500 (repeatable)",
+        )
         p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
 
     p = sub.add_parser("train", help="train HoloGAN from a preset")
     p.add_argument("--preset", default="cpu", help=f"one of: {', '.join(PRESETS)}")
-    p.add_argument("--dataset", help="synthetic | celeba | cars | chairs | lsun | cats | PATH to a prepared folder")
+    p.add_argument(
+        "--dataset", help="synthetic | celeba | cars | chairs | lsun | cats | PATH to a prepared folder"
+    )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest checkpoint")
     run_options(p)
     p.set_defaults(func=cmd_train)
@@ -108,6 +182,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job: synthetic data + the cpu preset (about 15 min on 2 cores)")
     run_options(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("export", help="write a slim generator checkpoint (for sharing or lesson 08)")
+    p.add_argument("source", help="run folder or checkpoint file")
+    p.add_argument("dest", help="output .pt file (must not exist)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("evaluate", help="KID/FID and 3D-control metrics of a run's newest checkpoint")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (config.json + checkpoints/)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    p.add_argument("--json", metavar="PATH", help="also write the results here")
+    _eval_options(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("ablate", help="train + evaluate the paper's ablations with one budget")
+    p.add_argument("--preset", default="cpu", help=f"one of: {', '.join(PRESETS)}")
+    p.add_argument("--dataset", help="synthetic | celeba | ... | PATH (default: the preset's)")
+    p.add_argument("--out", help="ablation folder (default: runs/ablation-PRESET-DATASET)")
+    p.add_argument("--only", metavar="A,B", help="only these variants (default: all)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help="override a config field of every variant, e.g. --set train.steps=500 (repeatable)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    _eval_options(p)
+    p.set_defaults(func=cmd_ablate)
 
     p = sub.add_parser("lessons", help="execute every lesson notebook into a folder")
     p.add_argument("--profile", default="cpu", choices=["ci", "cpu", "gpu"])
@@ -122,8 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except RuntimeError as exc:
+        from .train import TrainingDiverged
+
+        if isinstance(exc, TrainingDiverged):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise

@@ -58,8 +58,10 @@ class DepthBlindUnit(nn.Module):
 
 def toy_renderer(kind: str, depth: int, hidden: int = 128) -> nn.Module:
     """A projection unit (or a depth-blind one) followed by a 1×1 conv to RGB in [0, 1]."""
-    first = ProjectionUnit(4, depth, hidden, activation="lrelu") if kind == "projection" else DepthBlindUnit(
-        4, hidden, reduce=kind
+    first = (
+        ProjectionUnit(4, depth, hidden, activation="lrelu")
+        if kind == "projection"
+        else DepthBlindUnit(4, hidden, reduce=kind)
     )
     return nn.Sequential(first, nn.Conv2d(hidden, 3, kernel_size=1), nn.Sigmoid())
 
@@ -96,7 +98,9 @@ def fit_projection_toy(
     return fit
 
 
-def _box(volume: torch.Tensor, lo: tuple[float, float, float], hi: tuple[float, float, float], rgb: tuple) -> None:
+def _box(
+    volume: torch.Tensor, lo: tuple[float, float, float], hi: tuple[float, float, float], rgb: tuple
+) -> None:
     """Paint an opaque box given in normalised (x, y, z) coordinates into an RGBA ``(4, D, H, W)`` volume."""
     size = volume.shape[-1]
     c = (2 * torch.arange(size) + 1) / size - 1  # voxel centres, align_corners=False
@@ -109,7 +113,7 @@ def _box(volume: torch.Tensor, lo: tuple[float, float, float], hi: tuple[float, 
 
 
 def axes_object(size: int = 32) -> torch.Tensor:
-    """A grey cube with three coloured arms: red +x (right), green -y (up), blue -z (towards you). ``(1, 4, D, H, W)``."""
+    """A grey cube with coloured arms: red +x (right), green -y (up), blue -z (towards you); ``(1, 4, D, H, W)``."""
     v = torch.zeros(4, size, size, size)
     t = 0.12
     _box(v, (-0.2, -0.2, -0.2), (0.2, 0.2, 0.2), (0.6, 0.6, 0.6))

@@ -113,7 +113,9 @@ class Trainer:
             from .data import make_dataset
 
             dataset = make_dataset(cfg.data)
-        self.batches = make_batches(dataset, t.batch_size, self.device, seed=t.seed + 3, num_workers=t.num_workers)
+        self.batches = make_batches(
+            dataset, t.batch_size, self.device, seed=t.seed + 3, num_workers=t.num_workers
+        )
         self.step = 0
         self._pending: list[StepResult] = []
         self._csv_fields: list[str] | None = None
@@ -126,7 +128,11 @@ class Trainer:
         if not self.cfg.train.lr_decay:
             return 1.0
         half = self.cfg.train.steps // 2  # official: constant for the first half, then linear to zero
-        return 1.0 if step < half else max(0.0, (self.cfg.train.steps - step) / max(1, self.cfg.train.steps - half))
+        return (
+            1.0
+            if step < half
+            else max(0.0, (self.cfg.train.steps - step) / max(1, self.cfg.train.steps - half))
+        )
 
     def _sample_z(self, n: int, generator: torch.Generator) -> torch.Tensor:
         shape = (n, self.G.latent_dim)
@@ -214,7 +220,9 @@ class Trainer:
             self._flush(images_per_s=float("nan"))
             path = self.save()
             bar.close()
-            print(f"\ninterrupted at step {self.step}: checkpoint saved to {path}\nresume with --resume {self.run_dir}")
+            print(
+                f"\ninterrupted at step {self.step}: checkpoint saved to {path}\nresume with --resume {self.run_dir}"
+            )
             raise
         finally:
             with contextlib.suppress(ValueError):
@@ -242,7 +250,9 @@ class Trainer:
         if not self._pending:
             return {}
         names = list(self._pending[0].terms)
-        values = torch.stack([torch.stack([r.terms[n] for n in names]) for r in self._pending]).cpu()  # one sync
+        values = torch.stack(
+            [torch.stack([r.terms[n] for n in names]) for r in self._pending]
+        ).cpu()  # one sync
         bad = ~torch.isfinite(values)
         if bad.any():
             i, j = (int(x) for x in bad.nonzero()[0])
@@ -314,7 +324,9 @@ class Trainer:
             gif_frames = [image_grid(images[:, k], nrow=n) for k in range(frames)]
             stem = self.run_dir / "sweeps" / f"{kind}_step_{self.step:07d}"
             out[f"{kind}_gif"] = save_gif(gif_frames, stem.with_suffix(".gif"), fps=6, scale=2)
-            out[f"{kind}_png"] = save_grid(images.reshape(n * frames, *images.shape[2:]), stem.with_suffix(".png"), nrow=frames)
+            out[f"{kind}_png"] = save_grid(
+                images.reshape(n * frames, *images.shape[2:]), stem.with_suffix(".png"), nrow=frames
+            )
         return out
 
     def state_dict(self) -> dict[str, Any]:
@@ -393,7 +405,9 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     return run_config_from_dict(json.loads(path.read_text()))
 
 
-def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:
+def load_generator(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[HoloGANGenerator, RunConfig]:
     """A trained generator (eval mode) from a checkpoint file or a run folder (newest checkpoint)."""
     path = Path(path)
     if path.is_dir():
@@ -406,3 +420,19 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
     generator = HoloGANGenerator(cfg.generator).to(device)
     generator.load_state_dict(state["generator"])
     return generator.eval(), cfg
+
+
+def export_generator(source: str | Path, dest: str | Path) -> Path:
+    """Write a slim checkpoint (generator weights + config + step) that ``load_generator`` reads."""
+    source = Path(source)
+    if source.is_dir():
+        found = list_checkpoints(source)
+        if not found:
+            raise ConfigError(f"{source}: no checkpoints found in {source / 'checkpoints'}")
+        source = found[-1][1]
+    dest = Path(dest)
+    if dest.exists():
+        raise ConfigError(f"{dest} already exists; remove it first or choose another path")
+    state = load_checkpoint(source)
+    generator = {k: v.contiguous() for k, v in state["generator"].items()}
+    return save_checkpoint({"step": state["step"], "config": state["config"], "generator": generator}, dest)

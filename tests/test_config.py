@@ -35,8 +35,16 @@ def test_dataset_switch_sets_pose_range():
 
 
 def test_overrides_are_typed():
-    cfg = make_config("ci", overrides=["train.steps=7", "train.lr_d=0.5", "train.channels_last=yes",
-                                         "data.azimuth_range=(-10, 10)", "loss.identity_weight=0"])
+    cfg = make_config(
+        "ci",
+        overrides=[
+            "train.steps=7",
+            "train.lr_d=0.5",
+            "train.channels_last=yes",
+            "data.azimuth_range=(-10, 10)",
+            "loss.identity_weight=0",
+        ],
+    )
     assert cfg.train.steps == 7 and cfg.train.lr_d == 0.5 and cfg.train.channels_last is True
     assert cfg.data.azimuth_range == (-10.0, 10.0) and cfg.loss.identity_weight == 0.0
 
@@ -49,8 +57,13 @@ def test_overrides_are_typed():
         (dict(preset="ci", overrides=["optim.lr=3"]), "no config section 'optim'"),
         (dict(preset="ci", overrides=["train.steps=many"]), "expected a int"),
         (dict(preset="ci", overrides=["data.resolution=96"]), "resolution mismatch"),
-        (dict(preset="ci", overrides=["generator.resolution=96", "discriminator.resolution=96",
-                                      "data.resolution=96"]), "not supported"),
+        (
+            dict(
+                preset="ci",
+                overrides=["generator.resolution=96", "discriminator.resolution=96", "data.resolution=96"],
+            ),
+            "not supported",
+        ),
         (dict(preset="ci", overrides=["train.precision=fp8"]), "fp32, bf16 or fp16"),
         (dict(preset="ci", overrides=["steps"]), "section.field=value"),
     ],

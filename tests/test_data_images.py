@@ -86,9 +86,7 @@ def test_check_image_finds_corrupt_truncated_and_empty_files(tmp_path):
     _save(good, fake_face(np.random.default_rng(1)), "JPEG")
     data = good.read_bytes()
     (tmp_path / "truncated.jpg").write_bytes(data[: len(data) // 2])
-    (tmp_path / "noise.png").write_bytes(
-        np.random.default_rng(0).integers(0, 256, 500, dtype=np.uint8).tobytes()
-    )
+    (tmp_path / "noise.png").write_bytes(np.random.default_rng(0).integers(0, 256, 500, dtype=np.uint8).tobytes())
     (tmp_path / "empty.jpg").write_bytes(b"")
     buf = io.BytesIO()
     Image.new("RGB", (30, 30), (1, 2, 3)).save(buf, "PNG")
@@ -170,3 +168,31 @@ def test_prepared_manifest_spares_the_scan_until_the_folder_changes(tmp_path, mo
     assert len(im.ImageFolderDataset(out, 32)) == 6 and calls == [6]
     im.ImageFolderDataset(out, 32, verify="none")
     assert calls == [6]
+
+
+def test_lesson_checkers_pass_good_answers_and_explain_bad_ones(capsys):
+    from hologan_lesson.checks import CheckFailed
+    from hologan_lesson.checks.data import check_center_crop, check_to_model_input
+
+    def good(image, size):
+        h, w = image.shape[:2]
+        if size > h or size > w:
+            raise ValueError("too big")
+        top, left = (h - size) // 2, (w - size) // 2
+        return image[top : top + size, left : left + size]
+
+    check_center_crop(good)
+    check_to_model_input(lambda image: torch.from_numpy(image).permute(2, 0, 1).float() / 127.5 - 1)
+    assert capsys.readouterr().out.count("PASS") == 7
+
+    def swapped(image, size):
+        h, w = image.shape[:2]
+        top, left = (w - size) // 2, (h - size) // 2
+        return image[top : top + size, left : left + size]
+
+    with pytest.raises(CheckFailed, match="swapped height and width"):
+        check_center_crop(swapped)
+    with pytest.raises(CheckFailed, match="raises ValueError"):
+        check_center_crop(lambda image, size: im.center_crop(image, min(size, *image.shape[:2])))
+    with pytest.raises(CheckFailed, match="0 maps to -1"):
+        check_to_model_input(lambda image: torch.from_numpy(image).permute(2, 0, 1).float() / 255)

@@ -33,17 +33,35 @@ SCRIPTS = ROOT / "data_scripts"
 DATASETS = ("celeba", "cars", "chairs", "lsun", "cats")
 
 
-def _run_all(commands: list[list[str]], env: dict) -> list[subprocess.CompletedProcess]:
-    """Run the commands concurrently (each pays the torch import) and wait for all."""
-    procs = [
-        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        for c in commands
-    ]
-    results = []
-    for cmd, p in zip(commands, procs):
-        out, err = p.communicate(timeout=180)
-        results.append(subprocess.CompletedProcess(cmd, p.returncode, out, err))
-    return results
+# Runs several scripts as __main__, one after another, in one fresh interpreter (one torch import for all),
+# and reports each one's exit status and output as JSON.
+DRIVER = r"""
+import contextlib, io, json, runpy, sys
+results = []
+for argv in json.loads(sys.argv[1]):
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    sys.argv = argv
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_path(argv[0], run_name="__main__")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    results.append({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
+sys.stdout.write(json.dumps(results))
+"""
+
+
+def _drive(commands: list[list[str]], env: dict) -> list[dict]:
+    """Exit status and output of each ``[script, *args]``, all run in one child interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def _manifest(folder: Path) -> dict:
@@ -58,23 +76,19 @@ def test_every_prepare_script_runs_on_a_fake_download(tmp_path):
         source = write_fake_dataset(name, tmp_path / "raw" / name, n=6, seed=k, as_zip=k % 2 == 1)
         outs[name] = tmp_path / f"{name}_32"
         commands.append(
-            [
-                sys.executable,
-                str(SCRIPTS / f"prepare_{name}.py"),
-                "--source",
-                str(source),
-                "--resolution",
-                "32",
-            ]
+            [str(SCRIPTS / f"prepare_{name}.py"), "--source", str(source), "--resolution", "32"]
             + ["--out", str(outs[name]), "--workers", "1"]
         )
-    commands += [[sys.executable, str(SCRIPTS / f"prepare_{n}.py"), "--help"] for n in DATASETS]
-    commands.append([sys.executable, str(SCRIPTS / "prepare.py"), "--help"])
-    commands.append([sys.executable, str(SCRIPTS / "make_synthetic.py"), "--help"])
-    results = _run_all(commands, env)
+    # CelebA also on its own, in a plain subprocess, while the driver runs the others.
+    alone = subprocess.Popen(
+        [sys.executable, *commands[0]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    results = _drive(commands[1:], env)
+    stdout, stderr = alone.communicate(timeout=180)
+    results.insert(0, {"code": alone.returncode, "stdout": stdout, "stderr": stderr})
     for name, result in zip(DATASETS, results):
-        assert result.returncode == 0, f"{name}: {result.stderr}"
-        assert "wrote" in result.stdout and "skipped 3 files" in result.stdout
+        assert result["code"] == 0, f"{name}: {result['stderr']}"
+        assert "wrote 7 images" in result["stdout"] and "skipped 3 files" in result["stdout"]
         manifest = _manifest(outs[name])
         assert manifest["dataset"] == name and manifest["resolution"] == 32
         assert manifest["skipped_count"] == 3
@@ -86,45 +100,56 @@ def test_every_prepare_script_runs_on_a_fake_download(tmp_path):
         ds = ImageFolderDataset(outs[name], 32)
         assert len(ds) == manifest["count"] == 7  # 6 pictures + the RGBA one
         assert ds[0].shape == (3, 32, 32)
-    for name, result in zip(DATASETS, results[len(DATASETS) : 2 * len(DATASETS)]):
-        assert result.returncode == 0 and "How to get" in result.stdout and "--source" in result.stdout, name
-    assert results[-2].returncode == 0 and "DATASET" in results[-2].stdout.upper()
-    assert results[-1].returncode == 0 and "--num-images" in results[-1].stdout
 
 
-def test_cli_refuses_to_overwrite_and_explains_missing_sources(tmp_path):
+def test_cli_help_steps_errors_and_overwrite(tmp_path):
     env = {**os.environ, "HOLOGAN_DATA": str(tmp_path / "empty_data_root")}
     source = write_fake_dataset("lsun", tmp_path / "raw", n=3, broken=False)
     out = tmp_path / "lsun_16"
-    base = [sys.executable, str(SCRIPTS / "prepare.py"), "lsun", "--resolution", "16", "--out", str(out)]
     user = tmp_path / "mine"
     user.mkdir()
     (user / "holiday.jpg").write_bytes(b"precious")
-    first, missing, steps = _run_all(
-        [
-            [*base, "--source", str(source)],
-            [sys.executable, str(SCRIPTS / "prepare_celeba.py")],
-            [sys.executable, str(SCRIPTS / "prepare_cats.py"), "--steps"],
-        ],
-        env,
-    )
-    assert first.returncode == 0, first.stderr
-    assert missing.returncode == 2 and "img_align_celeba.zip" in missing.stderr
-    assert str(tmp_path / "empty_data_root" / "raw") in missing.stderr
-    assert steps.returncode == 0 and ".cat" in steps.stdout
-    again, forced, refused = _run_all(
-        [
-            [*base, "--source", str(source)],
-            [*base, "--source", str(source), "--overwrite"],
-            [*base[:-1], str(user), "--source", str(source), "--overwrite"],
-        ],
-        env,
-    )
-    assert again.returncode == 1 and "already exists" in again.stderr and "--overwrite" in again.stderr
-    assert forced.returncode == 0, forced.stderr
-    assert refused.returncode == 1 and "refusing to replace" in refused.stderr
+    prepare = str(SCRIPTS / "prepare.py")
+    base = [prepare, "lsun", "--resolution", "16", "--source", str(source), "--out"]
+    commands = [[str(SCRIPTS / f"prepare_{n}.py"), "--help"] for n in DATASETS]
+    commands += [
+        [prepare, "--help"],
+        [str(SCRIPTS / "make_synthetic.py"), "--help"],
+        [str(SCRIPTS / "prepare_celeba.py")],  # no source anywhere: manual steps, exit 2
+        [str(SCRIPTS / "prepare_cats.py"), "--steps"],
+        [*base, str(out)],
+        [*base, str(out)],  # exists: refuse
+        [*base, str(out), "--overwrite"],
+        [*base, str(user), "--overwrite"],  # not ours: refuse even with --overwrite
+        [str(SCRIPTS / "make_synthetic.py"), "--root", str(tmp_path), "--elevation-range", "10", "0"],
+    ]
+    results = _drive(commands, env)
+    for name, r in zip(DATASETS, results[:5]):
+        assert r["code"] == 0 and "How to get" in r["stdout"] and "--source" in r["stdout"], name
+    helps, synthetic_help, missing, steps, first, again, forced, refused, bad_range = results[5:]
+    assert helps["code"] == 0 and "{cars,cats,celeba,chairs,lsun}" in helps["stdout"]
+    assert synthetic_help["code"] == 0 and "--num-images" in synthetic_help["stdout"]
+    assert missing["code"] == 2 and "img_align_celeba.zip" in missing["stderr"]
+    assert str(tmp_path / "empty_data_root" / "raw") in missing["stderr"]
+    assert steps["code"] == 0 and ".cat" in steps["stdout"]
+    assert first["code"] == 0 and "wrote 3 images" in first["stdout"], first["stderr"]
+    assert again["code"] == 1 and "already exists" in again["stderr"] and "--overwrite" in again["stderr"]
+    assert forced["code"] == 0, forced["stderr"]
+    assert refused["code"] == 1 and "refusing to replace" in refused["stderr"]
     assert (user / "holiday.jpg").read_bytes() == b"precious"
+    assert bad_range["code"] == 1 and "elevation_range" in bad_range["stderr"]
     assert not list(tmp_path.glob(".tmp-*")) and not list(tmp_path.glob(".old-*"))
+
+
+def test_overwrite_replaces_only_when_asked(tmp_path):
+    source = write_fake_dataset("lsun", tmp_path / "raw", n=2, broken=False)
+    out = prep.prepare_dataset("lsun", source, tmp_path / "l", 16, progress=False, workers=1)
+    stamp = _manifest(out)["created"], (out / "manifest.json").stat().st_mtime_ns
+    with pytest.raises(prep.PreparedExistsError, match="nothing was changed"):
+        prep.prepare_dataset("lsun", source, out, 16, progress=False)
+    assert (_manifest(out)["created"], (out / "manifest.json").stat().st_mtime_ns) == stamp
+    out = prep.prepare_dataset("lsun", source, out, 24, overwrite=True, progress=False, workers=1)
+    assert _manifest(out)["resolution"] == 24 and len(list(out.glob("*.png"))) == 2
 
 
 def test_celeba_crop_is_the_108px_centre_at_64_and_128px_at_128(tmp_path):
@@ -150,9 +175,7 @@ def test_cats_use_head_landmarks_and_skip_small_heads(tmp_path):
     out = prep.prepare_dataset("cats", source, tmp_path / "cats", 32, progress=False, workers=1)
     m = _manifest(out)
     assert m["crop_counts"] == {"face": 4, "center": 1}
-    small = prep.prepare_dataset(
-        "cats", source, tmp_path / "big", 32, min_size=1000, progress=False, workers=1
-    )
+    small = prep.prepare_dataset("cats", source, tmp_path / "big", 32, min_size=1000, progress=False, workers=1)
     m = _manifest(small)
     assert m["count"] == 1 and m["skipped_count"] == 4
     assert all("head only" in s["reason"] for s in m["skipped"])
@@ -203,7 +226,7 @@ def test_bad_sources_and_options_are_explained(tmp_path):
         prep.prepare_dataset("lsun", tmp_path / "nowhere", tmp_path / "out")
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "a.txt").write_text("x")
-    with pytest.raises(prep.PrepareError, match=r"no images .* How to get LSUN"):
+    with pytest.raises(prep.PrepareError, match=r"(?s)no images .*How to get LSUN"):
         prep.prepare_dataset("lsun", tmp_path / "notes", tmp_path / "out")
     (tmp_path / "half.zip").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(prep.PrepareError, match="Is the download complete"):
@@ -216,16 +239,15 @@ def test_bad_sources_and_options_are_explained(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_celeba_download_failure_prints_the_manual_steps(tmp_path, monkeypatch):
-    import torchvision.datasets.utils as tv_utils
-
-    def refuse(*args, **kwargs):
+def test_celeba_download_failure_prints_the_manual_steps(tmp_path):
+    def refuse(file_id, folder, filename, md5):
+        assert (file_id, filename) == (prep.CELEBA_GDRIVE_ID, "img_align_celeba.zip")
+        (Path(folder) / filename).write_bytes(b"<html>quota page</html>")
         raise RuntimeError("Google Drive quota exceeded")
 
-    monkeypatch.setattr(tv_utils, "download_file_from_google_drive", refuse)
     with pytest.raises(prep.PrepareError, match=r"quota exceeded(.|\n)*img_align_celeba\.zip"):
-        prep.download_celeba(tmp_path)
-    assert not (tmp_path / "img_align_celeba.zip").exists()
+        prep.download_celeba(tmp_path, fetch=refuse)
+    assert not (tmp_path / "img_align_celeba.zip").exists()  # no half file left to be mistaken for data
 
 
 def test_make_dataset_resolves_every_kind_of_name(tmp_path, monkeypatch):
@@ -233,9 +255,7 @@ def test_make_dataset_resolves_every_kind_of_name(tmp_path, monkeypatch):
     ds = make_dataset(DataConfig(name="synthetic", resolution=16, num_images=6, in_memory=True))
     assert isinstance(ds, InMemorySyntheticDataset) and ds[0].shape == (3, 16, 16)
     cached = make_dataset(DataConfig(name="synthetic", resolution=16, num_images=6))
-    assert isinstance(cached, SyntheticDataset) and cached.folder.is_relative_to(
-        tmp_path / "data" / "synthetic"
-    )
+    assert isinstance(cached, SyntheticDataset) and cached.folder.is_relative_to(tmp_path / "data" / "synthetic")
     assert torch.equal(cached[3], ds[3])
     direct = make_dataset(DataConfig(name="synthetic", resolution=16, num_images=6, root=str(cached.folder)))
     assert direct.folder == cached.folder

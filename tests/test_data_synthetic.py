@@ -69,9 +69,7 @@ def test_the_convention_test_can_fail():
 
 def test_view_rotation_equals_course_rotation_matrix():
     for az, el in [(0, 0), (37.5, -12.0), (-170, 80)]:
-        np.testing.assert_allclose(
-            view_rotation(az, el), rotation_matrix(float(az), float(el)).numpy(), atol=1e-6
-        )
+        np.testing.assert_allclose(view_rotation(az, el), rotation_matrix(float(az), float(el)).numpy(), atol=1e-6)
 
 
 def test_positive_elevation_shows_the_top_and_positive_azimuth_turns_front_left():
@@ -84,10 +82,7 @@ def test_positive_elevation_shows_the_top_and_positive_azimuth_turns_front_left(
         assert (on_top & up_facing).any() == sees_top
     car = sample_object_params(5, family="car")
     headlights = len(car.primitives) - 1  # the last part: a headlight at the car's front
-    cols = [
-        np.nonzero((render_layers(car, az, 0.0, 64)["part"] == headlights).any(0))[0].mean()
-        for az in (40, -40)
-    ]
+    cols = [np.nonzero((render_layers(car, az, 0.0, 64)["part"] == headlights).any(0))[0].mean() for az in (40, -40)]
     assert cols[0] < 32 < cols[1]  # front towards image-left for positive azimuth
 
 
@@ -152,9 +147,7 @@ def test_ground_truth_and_in_memory_dataset():
 
 
 def test_custom_pose_ranges_and_bad_arguments():
-    ds = syn.InMemorySyntheticDataset(
-        8, resolution=16, seed=0, azimuth_range=(10, 20), elevation_range=(-5, -5)
-    )
+    ds = syn.InMemorySyntheticDataset(8, resolution=16, seed=0, azimuth_range=(10, 20), elevation_range=(-5, -5))
     assert (ds.poses[:, 0] >= 10).all() and (ds.poses[:, 0] <= 20).all() and (ds.poses[:, 1] == -5).all()
     with pytest.raises(ValueError, match="azimuth_range"):
         syn.InMemorySyntheticDataset(4, 16, azimuth_range=(30, 10))
@@ -165,9 +158,7 @@ def test_custom_pose_ranges_and_bad_arguments():
 
 
 def test_cache_build_reuse_and_parameter_folders(tmp_path, monkeypatch):
-    folder = syn.build_synthetic_cache(
-        tmp_path, resolution=32, num_images=30, seed=2, workers=2, progress=False
-    )
+    folder = syn.build_synthetic_cache(tmp_path, resolution=32, num_images=30, seed=2, workers=2, progress=False)
     assert folder.parent == tmp_path / "synthetic" and not list(folder.parent.glob(".tmp-*"))
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["version"] == syn.SYNTHETIC_VERSION and manifest["num_images"] == 30
@@ -221,7 +212,3 @@ def test_make_synthetic_cli(tmp_path):
     assert second.returncode == 0 and "reused" in second.stdout
     ds = syn.SyntheticDataset(tmp_path)
     assert len(ds) == 12 and ds.azimuth_range == (-30.0, 30.0)
-    bad = subprocess.run(
-        [*cmd[:2], "--elevation-range", "10", "0"], capture_output=True, text=True, timeout=120
-    )
-    assert bad.returncode == 1 and "elevation_range" in bad.stderr

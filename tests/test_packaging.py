@@ -1,8 +1,8 @@
 """The install files agree with each other, and the repo layout the course promises exists."""
 
 import re
-import tomllib
 
+import tomllib
 import yaml
 
 
@@ -12,10 +12,15 @@ def requirement_names(reqs):
 
 def test_environment_yml_matches_pyproject(root):
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    wanted = requirement_names(project["dependencies"]) | requirement_names(project["optional-dependencies"]["dev"])
+    wanted = requirement_names(project["dependencies"]) | requirement_names(
+        project["optional-dependencies"]["dev"]
+    )
     env = yaml.safe_load((root / "environment.yml").read_text())
     pip_block = next(d for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)["pip"]
-    conda_names = requirement_names([d for d in env["dependencies"] if isinstance(d, str)]) - {"python", "pip"}
+    conda_names = requirement_names([d for d in env["dependencies"] if isinstance(d, str)]) - {
+        "python",
+        "pip",
+    }
     pip_names = requirement_names([p for p in pip_block if not p.startswith("-e")])
     assert conda_names | pip_names == wanted, (
         f"only in environment.yml: {sorted((conda_names | pip_names) - wanted)}; "
@@ -30,7 +35,15 @@ def test_no_exact_pins_in_pyproject(root):
 
 
 def test_layout(root):
-    for path in ("notebooks", "hologan_lesson", "data_scripts", "tests", "docs/fidelity.md", ".ci/run", "README.md"):
+    for path in (
+        "notebooks",
+        "hologan_lesson",
+        "data_scripts",
+        "tests",
+        "docs/fidelity.md",
+        ".ci/run",
+        "README.md",
+    ):
         assert (root / path).exists(), path
 
 

@@ -26,8 +26,12 @@ def read_metrics(run_dir):
 def cli(*args, **kwargs):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HOLOGAN_PROFILE": "ci"}
     return subprocess.Popen(
-        [sys.executable, "-m", "hologan_lesson", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, **kwargs,
+        [sys.executable, "-m", "hologan_lesson", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
     )
 
 
@@ -46,7 +50,17 @@ def test_ci_run_writes_every_artifact(tmp_path):
         assert (run / "sweeps" / f"{kind}_step_0000020.gif").is_file()
         assert (run / "sweeps" / f"{kind}_step_0000020.png").is_file()
     state = load_checkpoint(list_checkpoints(run)[-1][1])
-    for key in ("generator", "discriminator", "opt_g", "opt_d", "scaler_g", "scaler_d", "step", "rng", "config"):
+    for key in (
+        "generator",
+        "discriminator",
+        "opt_g",
+        "opt_d",
+        "scaler_g",
+        "scaler_d",
+        "step",
+        "rng",
+        "config",
+    ):
         assert key in state
     generator, loaded_cfg = load_generator(run)
     assert loaded_cfg == cfg
@@ -66,7 +80,15 @@ def test_refuses_to_overwrite_a_run(tmp_path):
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_resume_after_killed_process_is_exact(tmp_path, how):
-    common = ["--preset", "ci", "--no-progress", "--set", "train.checkpoint_every=10", "--set", "train.log_every=1"]
+    common = [
+        "--preset",
+        "ci",
+        "--no-progress",
+        "--set",
+        "train.checkpoint_every=10",
+        "--set",
+        "train.log_every=1",
+    ]
     reference = tmp_path / "reference"
     proc = cli("train", "--run-dir", str(reference), "--set", "train.steps=40", *common)
     assert proc.wait(timeout=300) == 0, proc.stderr.read()

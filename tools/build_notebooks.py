@@ -46,7 +46,8 @@ def install_cell_source() -> str:
         "    import subprocess\n"
         "    import sys\n"
         "\n"
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{course.pip_install_target()}"], check=True)'
+        f'    target = "{course.pip_install_target()}"\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", target], check=True)'
     )
 
 
@@ -95,7 +96,9 @@ def execute(nb: nbformat.NotebookNode, profile: str) -> float:
     os.environ["HOLOGAN_PROFILE"] = profile
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     start = time.perf_counter()
-    NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(NB_DIR)}}).execute()
+    NotebookClient(
+        nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(NB_DIR)}}
+    ).execute()
     return time.perf_counter() - start
 
 

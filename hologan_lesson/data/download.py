@@ -101,8 +101,7 @@ def download(
                     bar.update(len(block))
         except (OSError, http.client.HTTPException) as err:
             raise DownloadError(
-                f"download of {url} was interrupted after {received} bytes ({err}); "
-                f"run again to resume from {part}"
+                f"download of {url} was interrupted after {received} bytes ({err}); run again to resume from {part}"
             ) from None
         finally:
             bar.close()

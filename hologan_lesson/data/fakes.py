@@ -69,9 +69,7 @@ def fake_cat(rng: np.random.Generator, size: tuple[int, int] = (320, 240)) -> tu
     return image, points
 
 
-def _object_photo(
-    rng: np.random.Generator, family: str, size: int, transparent: bool
-) -> tuple[Image.Image, tuple]:
+def _object_photo(rng: np.random.Generator, family: str, size: int, transparent: bool) -> tuple[Image.Image, tuple]:
     params = sample_object_params(rng, family=family)
     az, el = float(rng.uniform(-90, 90)), float(rng.uniform(0, 30))
     layers = render_layers(params, az, el, size)
@@ -136,9 +134,7 @@ def fake_dataset_files(name: str, n: int = 12, seed: int = 0, broken: bool = Tru
         prefix = "03001627/"
     elif name == "lsun":
         for i in range(n):  # the official export writes JPEG bytes into files named .webp
-            files[f"{rng.bytes(6).hex()}{i:02d}.webp"] = _jpeg(
-                _backdrop(rng, (int(rng.integers(256, 340)), 256))
-            )
+            files[f"{rng.bytes(6).hex()}{i:02d}.webp"] = _jpeg(_backdrop(rng, (int(rng.integers(256, 340)), 256)))
         prefix = ""
     elif name == "cats":
         for i in range(n):
@@ -154,8 +150,14 @@ def fake_dataset_files(name: str, n: int = 12, seed: int = 0, broken: bool = Tru
         first = next(iter(files.values()))
         for fname, data in broken_files(rng, first if name != "chairs" else _jpeg(fake_face(rng))).items():
             files[prefix + fname] = data
-        rgba = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
-        ImageDraw.Draw(rgba).ellipse([40, 40, 160, 160], fill=(200, 30, 30, 255))
+        if name == "celeba":  # a face cut out on a transparent background, at CelebA's size
+            rgba = fake_face(rng).convert("RGBA")
+            cut = Image.new("L", CELEBA_SIZE, 0)
+            ImageDraw.Draw(cut).ellipse([25, 40, 153, 190], fill=255)
+            rgba.putalpha(cut)
+        else:
+            rgba = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+            ImageDraw.Draw(rgba).ellipse([40, 40, 160, 160], fill=(200, 30, 30, 255))
         files[prefix + "with_alpha.png"] = _png(rgba)
     return files
 

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
@@ -147,9 +147,7 @@ def fit_image(image: Image.Image, resolution: int, crop: Crop = "center") -> Ima
         box = object_box(image)
         image = crop_padded(image, square_box(box if box else (0, 0, w, h), margin=0.1))
     elif crop != "none":
-        raise ValueError(
-            f"unknown crop {crop!r}: use 'center', 'celeba', 'pad', 'tight', 'none' or a size in px"
-        )
+        raise ValueError(f"unknown crop {crop!r}: use 'center', 'celeba', 'pad', 'tight', 'none' or a size in px")
     if image.size != (resolution, resolution):
         image = image.resize((resolution, resolution), RESAMPLE)
     return image
@@ -159,6 +157,13 @@ def to_tensor(image: Image.Image | np.ndarray) -> torch.Tensor:
     """An RGB image (PIL or ``(H, W, 3)`` uint8) as a ``(3, H, W)`` float tensor in [-1, 1]."""
     arr = np.asarray(image, dtype=np.uint8)
     return torch.from_numpy(arr.copy()).permute(2, 0, 1).float() / 127.5 - 1.0
+
+
+def describe_error(err: Exception) -> str:
+    """A short reason for a decoding failure (without PIL's object addresses)."""
+    if isinstance(err, UnidentifiedImageError):
+        return "not a readable image (unknown format or corrupt header)"
+    return f"{type(err).__name__}: {err}"
 
 
 def check_image(path: str | os.PathLike) -> str | None:
@@ -172,7 +177,7 @@ def check_image(path: str | os.PathLike) -> str | None:
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
             image.load()  # a truncated or corrupt stream raises here
     except Exception as err:  # PIL raises many types (OSError, SyntaxError, ValueError, struct.error, ...)
-        return f"{type(err).__name__}: {err}"
+        return describe_error(err)
     return None
 
 
@@ -200,9 +205,7 @@ def _hint_for(root: Path) -> str:
 
 
 def _report(broken: list[tuple[Path, str]], root: Path, limit: int = 10) -> str:
-    lines = [
-        f"  {p.relative_to(root) if p.is_relative_to(root) else p}: {reason}" for p, reason in broken[:limit]
-    ]
+    lines = [f"  {p.relative_to(root) if p.is_relative_to(root) else p}: {reason}" for p, reason in broken[:limit]]
     if len(broken) > limit:
         lines.append(f"  ... and {len(broken) - limit} more")
     return "\n".join(lines)
@@ -237,9 +240,7 @@ class ImageFolderDataset(Dataset):
         files = list_images(self.root)
         if not files:
             others = sum(1 for p in self.root.rglob("*") if p.is_file())
-            detail = (
-                f" ({others} other files, none ending in {', '.join(IMAGE_EXTENSIONS)})" if others else ""
-            )
+            detail = f" ({others} other files, none ending in {', '.join(IMAGE_EXTENSIONS)})" if others else ""
             raise FileNotFoundError(f"no images in {self.root}{detail}; {_hint_for(self.root)}")
         self.manifest = self._read_manifest()
         broken: list[tuple[Path, str]] = []
@@ -248,8 +249,7 @@ class ImageFolderDataset(Dataset):
         self.skipped: list[tuple[Path, str]] = list(broken)
         if broken:
             message = (
-                f"{len(broken)} of {len(files)} images in {self.root} cannot be decoded:\n"
-                f"{_report(broken, self.root)}"
+                f"{len(broken)} of {len(files)} images in {self.root} cannot be decoded:\n{_report(broken, self.root)}"
             )
             if on_error == "strict":
                 raise BrokenImagesError(
@@ -285,7 +285,7 @@ class ImageFolderDataset(Dataset):
         try:
             image = open_rgb(path)
         except Exception as err:
-            raise BrokenImagesError(f"cannot decode {path}: {type(err).__name__}: {err}") from err
+            raise BrokenImagesError(f"cannot decode {path}: {describe_error(err)}") from err
         return to_tensor(fit_image(image, self.resolution, self.crop))
 
     def __getitem__(self, index: int) -> torch.Tensor:

@@ -19,7 +19,7 @@ import time
 import uuid
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from .images import (
     RESAMPLE,
     celeba_crop_size,
     crop_padded,
+    describe_error,
     fit_image,
     names_digest,
     open_rgb,
@@ -158,10 +159,10 @@ def raw_dir() -> Path:
     return default_data_root() / "raw"
 
 
-def manual_steps(name: str) -> str:
-    """Step-by-step instructions to obtain ``name`` by hand."""
+def manual_steps(name: str, raw_folder: str | os.PathLike | None = None) -> str:
+    """Step-by-step instructions to get ``name`` by hand (downloads go to ``raw_folder`` or ``raw_dir()``)."""
     spec = spec_for(name)
-    return f"How to get {spec.title}:\n" + spec.manual.format(raw=raw_dir())
+    return f"How to get {spec.title}:\n" + spec.manual.format(raw=raw_folder or raw_dir())
 
 
 _DEFAULT_SOURCES = {
@@ -210,15 +211,11 @@ class Source:
         elif _is_archive(self.path):
             self.kind = "tar"
         else:
-            raise PrepareError(
-                f"source {self.path} is neither a folder nor an archive ({', '.join(ARCHIVE_SUFFIXES)})"
-            )
+            raise PrepareError(f"source {self.path} is neither a folder nor an archive ({', '.join(ARCHIVE_SUFFIXES)})")
         try:
             self._names = self._list()
         except (zipfile.BadZipFile, tarfile.TarError, OSError) as err:
-            raise PrepareError(
-                f"cannot read the archive {self.path}: {err}. Is the download complete?"
-            ) from None
+            raise PrepareError(f"cannot read the archive {self.path}: {err}. Is the download complete?") from None
 
     def _list(self) -> list[str]:
         if self.kind == "folder":
@@ -359,7 +356,7 @@ def _process(job: tuple) -> tuple[str, bytes | None, str, str | None, tuple[int,
     try:
         image = open_rgb(data)
     except Exception as err:  # any decoder failure means: skip this file, and say why
-        return name, None, "", f"cannot decode ({type(err).__name__}: {err})", None
+        return name, None, "", f"cannot decode: {describe_error(err)}", None
     size = image.size
     try:
         if box is not None:  # a square from annotations
@@ -464,9 +461,7 @@ def prepare_dataset(
         wanted = [n + ".cat" for n in names if n + ".cat" in available]
         for cat_name, data in src.read_many(wanted):
             try:
-                boxes[cat_name[: -len(".cat")]] = cat_face_box(
-                    parse_cat_annotation(data.decode("ascii", "replace"))
-                )
+                boxes[cat_name[: -len(".cat")]] = cat_face_box(parse_cat_annotation(data.decode("ascii", "replace")))
             except ValueError as err:
                 notes.append(f"{cat_name}: {err}")
         notes.append(f"{len(boxes)} of {len(names)} images have head annotations")
@@ -490,14 +485,9 @@ def prepare_dataset(
     sizes: dict[str, int] = {}
     taken: set[str] = set()
     try:
-        jobs = (
-            (n, data, resolution, crop, boxes.get(n), min_size, image_format)
-            for n, data in src.read_many(names)
-        )
+        jobs = ((n, data, resolution, crop, boxes.get(n), min_size, image_format) for n, data in src.read_many(names))
         workers = workers or min(os.cpu_count() or 1, 8)
-        bar = tqdm(
-            total=len(names), desc=f"preparing {name} {resolution}px", unit="img", disable=not progress
-        )
+        bar = tqdm(total=len(names), desc=f"preparing {name} {resolution}px", unit="img", disable=not progress)
         pool = multiprocessing.get_context().Pool(workers) if workers > 1 and len(names) >= 64 else None
         try:
             results = pool.imap(_process, jobs, chunksize=16) if pool else map(_process, jobs)
@@ -578,17 +568,20 @@ def read_manifest(folder: str | os.PathLike) -> dict:
         raise PrepareError(f"{folder} has no {MANIFEST}: it was not made by the prepare scripts") from None
 
 
-def download_celeba(dest_dir: str | os.PathLike | None = None) -> Path:
-    """Try to fetch img_align_celeba.zip from Google Drive (via torchvision + gdown); return its path."""
+def download_celeba(dest_dir: str | os.PathLike | None = None, fetch: Callable | None = None) -> Path:
+    """Try to fetch img_align_celeba.zip from Google Drive (torchvision + gdown); return its path.
+
+    ``fetch(file_id, folder, filename, md5)`` defaults to torchvision's Google Drive downloader.
+    """
     dest_dir = Path(dest_dir) if dest_dir else raw_dir()
     target = dest_dir / "img_align_celeba.zip"
     if target.exists():
         return target
     try:
-        from torchvision.datasets.utils import download_file_from_google_drive
-
+        if fetch is None:
+            from torchvision.datasets.utils import download_file_from_google_drive as fetch
         dest_dir.mkdir(parents=True, exist_ok=True)
-        download_file_from_google_drive(CELEBA_GDRIVE_ID, str(dest_dir), target.name, CELEBA_MD5)
+        fetch(CELEBA_GDRIVE_ID, str(dest_dir), target.name, CELEBA_MD5)
     except Exception as err:  # gdown missing, quota exceeded, network down...: all end in the manual steps
         target.unlink(missing_ok=True)
         raise PrepareError(

@@ -40,15 +40,8 @@ def _pixel_centres(n: int) -> np.ndarray:
     return (np.arange(n, dtype=np.float64) + 0.5) / n * 2.0 - 1.0
 
 
-def render_layers(
-    params: ObjectParams, azimuth: float, elevation: float, resolution: int
-) -> dict[str, np.ndarray]:
-    """One ray per pixel: ``colour``, ``albedo`` (H, W, 3), ``mask``, ``depth``, ``part``, normals."""
-    if resolution < 1:
-        raise ValueError(f"resolution must be positive, got {resolution}")
-    prims = params.primitives
-    r = view_rotation(azimuth, elevation)
-    n = resolution
+def _cast(prims: list, r: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest hit per pixel: depth along the ray (inf: background), part index (-1), hole-wall flag."""
     centres = _pixel_centres(n)
     direction = r[2].copy()  # the view direction +z expressed in the object frame: Rᵀ e_z
     depth = np.full((n, n), np.inf)
@@ -67,58 +60,77 @@ def render_layers(
         t, hole = first_hit(prim, origin, direction)
         block = depth[i0:i1, j0:j1]
         closer = t < block
-        block[closer] = t[closer]
-        part[i0:i1, j0:j1][closer] = k
-        in_hole[i0:i1, j0:j1][closer] = hole[closer]
+        np.copyto(block, t, where=closer)
+        np.copyto(part[i0:i1, j0:j1], k, where=closer)
+        np.copyto(in_hole[i0:i1, j0:j1], hole, where=closer)
+    return depth, part, in_hole
 
-    mask = part >= 0
-    rows, cols = np.nonzero(mask)
+
+def _surface(params: ObjectParams, r: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Per visible pixel (``rows``, ``cols``): object-frame normal, view-frame normal, albedo, shading."""
+    prims = params.primitives
+    depth, part, in_hole = _cast(prims, r, n)
+    rows, cols = np.nonzero(part >= 0)
     t = depth[rows, cols]
+    centres = _pixel_centres(n)
     xs, ys = centres[cols], centres[rows]
     points = np.stack([xs * r[0, m] + ys * r[1, m] + (CAMERA_Z + t) * r[2, m] for m in range(3)], 1)
     normals = np.zeros_like(points)
-    albedo_px = np.zeros_like(points)
+    albedo = np.zeros_like(points)
     hit_part, hit_hole = part[rows, cols], in_hole[rows, cols]
     for k, prim in enumerate(prims):
-        for hole in (False, True):
-            sel = (hit_part == k) & (hit_hole == hole)
+        on_part = hit_part == k
+        for hole in (False, True) if prim.subtract is not None else (False,):
+            sel = on_part & (hit_hole == hole) if prim.subtract is not None else on_part
             if not sel.any():
                 continue
             if hole:  # the far wall of a carved hole: its normal points into the hole, towards the viewer
                 normals[sel] = -outward_normal(prim.subtract, points[sel])
-                albedo_px[sel] = params.colours[prim.inner_colour]
+                albedo[sel] = params.colours[prim.inner_colour]
             else:
                 normals[sel] = outward_normal(prim, points[sel])
-                albedo_px[sel] = params.colours[prim.colour]
+                albedo[sel] = params.colours[prim.colour]
     # Object-frame normals to the view frame: n_view = R n_obj.
     n_view = np.stack(
         [normals[:, 0] * r[m, 0] + normals[:, 1] * r[m, 1] + normals[:, 2] * r[m, 2] for m in range(3)], 1
     )
-    lambert = (
-        n_view[:, 0] * LIGHT_DIRECTION[0]
-        + n_view[:, 1] * LIGHT_DIRECTION[1]
-        + n_view[:, 2] * LIGHT_DIRECTION[2]
-    )
+    lambert = n_view[:, 0] * LIGHT_DIRECTION[0] + n_view[:, 1] * LIGHT_DIRECTION[1] + n_view[:, 2] * LIGHT_DIRECTION[2]
     shade = AMBIENT + DIFFUSE * np.maximum(lambert, 0.0)
-
-    background = np.array(BACKGROUND, dtype=np.float64) / 255.0
-    albedo = np.broadcast_to(background, (n, n, 3)).copy()
-    albedo[rows, cols] = albedo_px
-    colour = albedo.copy()
-    colour[rows, cols] = albedo_px * shade[:, None]
-    normal_view = np.zeros((n, n, 3))
-    normal_view[rows, cols] = n_view
-    normal_object = np.zeros((n, n, 3))
-    normal_object[rows, cols] = normals
-    view_depth = np.where(mask, CAMERA_Z + depth, np.inf)
     return {
-        "colour": colour,
-        "albedo": albedo,
-        "mask": mask,
-        "depth": view_depth,
+        "rows": rows,
+        "cols": cols,
+        "depth": depth,
         "part": part,
-        "normal": normal_view,
-        "normal_object": normal_object,
+        "normal_object": normals,
+        "normal": n_view,
+        "albedo": albedo,
+        "colour": albedo * shade[:, None],
+    }
+
+
+def _image(n: int, hits: dict[str, np.ndarray], key: str, fill) -> np.ndarray:
+    out = np.empty((n, n, 3))
+    out[...] = fill
+    out[hits["rows"], hits["cols"]] = hits[key]
+    return out
+
+
+def render_layers(params: ObjectParams, azimuth: float, elevation: float, resolution: int) -> dict[str, np.ndarray]:
+    """One ray per pixel: ``colour``, ``albedo`` (H, W, 3), ``mask``, ``depth``, ``part``, normals."""
+    if resolution < 1:
+        raise ValueError(f"resolution must be positive, got {resolution}")
+    n = resolution
+    hits = _surface(params, view_rotation(azimuth, elevation), n)
+    background = np.array(BACKGROUND, dtype=np.float64) / 255.0
+    mask = hits["part"] >= 0
+    return {
+        "colour": _image(n, hits, "colour", background),
+        "albedo": _image(n, hits, "albedo", background),
+        "mask": mask,
+        "depth": np.where(mask, CAMERA_Z + hits["depth"], np.inf),
+        "part": hits["part"],
+        "normal": _image(n, hits, "normal", 0.0),
+        "normal_object": _image(n, hits, "normal_object", 0.0),
     }
 
 
@@ -151,16 +163,20 @@ def render_object(
     """Render one object at one pose (degrees): ``(resolution, resolution, 3)`` uint8 RGB."""
     if supersample < 1:
         raise ValueError(f"supersample must be >= 1, got {supersample}")
-    layers = render_layers(params, azimuth, elevation, resolution * supersample)
-    image = layers["colour"] if shading else layers["albedo"]
+    if resolution < 1:
+        raise ValueError(f"resolution must be positive, got {resolution}")
+    n = resolution * supersample
+    hits = _surface(params, view_rotation(azimuth, elevation), n)
+    image = _image(n, hits, "colour" if shading else "albedo", np.array(BACKGROUND, dtype=np.float64) / 255.0)
     return to_uint8(_box_downsample(image, supersample))
 
 
-def render_silhouette(
-    params: ObjectParams, azimuth: float, elevation: float, resolution: int = 64
-) -> np.ndarray:
+def render_silhouette(params: ObjectParams, azimuth: float, elevation: float, resolution: int = 64) -> np.ndarray:
     """Which pixel centres see the object: ``(resolution, resolution)`` bool."""
-    return render_layers(params, azimuth, elevation, resolution)["mask"]
+    if resolution < 1:
+        raise ValueError(f"resolution must be positive, got {resolution}")
+    _, part, _ = _cast(params.primitives, view_rotation(azimuth, elevation), resolution)
+    return part >= 0
 
 
 def render_views(params: ObjectParams, poses, resolution: int = 64, supersample: int = 2) -> torch.Tensor:

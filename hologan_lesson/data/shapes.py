@@ -50,9 +50,7 @@ def _box(center, half, colour: int, rotation=None) -> Primitive:
     return Primitive("box", center, half, colour, *([rotation] if rotation is not None else []))
 
 
-def _cyl(
-    center, radius: float, half_height: float, colour: int, rotation=None, top: float | None = None
-) -> Primitive:
+def _cyl(center, radius: float, half_height: float, colour: int, rotation=None, top: float | None = None) -> Primitive:
     size = (radius if top is None else top, radius, half_height)
     return Primitive("frustum", center, size, colour, *([rotation] if rotation is not None else []))
 
@@ -249,10 +247,10 @@ def family_index(family: int | str) -> int:
 
 def normalise(parts: list[Primitive], radius: float = OBJECT_RADIUS) -> list[Primitive]:
     """Centre the parts on their bounding box and scale them so that all points lie within ``radius``."""
-    points = np.concatenate([p.extreme_points() for p in parts])
-    offset = -0.5 * (points.min(0) + points.max(0))
-    moved = points + offset
-    farthest = float(np.sqrt(moved[:, 0] ** 2 + moved[:, 1] ** 2 + moved[:, 2] ** 2).max())
+    xyz = np.ascontiguousarray(np.concatenate([p.extreme_points() for p in parts]).T)  # (3, K): fast row reductions
+    offset = -0.5 * (xyz.min(1) + xyz.max(1))
+    x, y, z = xyz[0] + offset[0], xyz[1] + offset[1], xyz[2] + offset[2]
+    farthest = float(np.sqrt(x * x + y * y + z * z).max())
     return [p.scaled(offset, radius / farthest) for p in parts]
 
 

@@ -80,9 +80,7 @@ def _check_range(name: str, value: Sequence[float]) -> Range:
 
 def _check_params(resolution: int, num_images: int, seed: int) -> None:
     if resolution < 8:
-        raise ValueError(
-            f"resolution must be at least 8 px (the course uses 32, 64 or 128), got {resolution}"
-        )
+        raise ValueError(f"resolution must be at least 8 px (the course uses 32, 64 or 128), got {resolution}")
     if num_images < 1:
         raise ValueError(f"num_images must be at least 1, got {num_images}")
     if seed < 0:
@@ -305,9 +303,7 @@ def build_synthetic_cache(
             shutil.rmtree(tmp, ignore_errors=True)
             problem = _cache_problem(folder, expected)
             if problem is not None:
-                raise RuntimeError(
-                    f"{folder} was written concurrently and is not usable: {problem}"
-                ) from None
+                raise RuntimeError(f"{folder} was written concurrently and is not usable: {problem}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -320,9 +316,7 @@ class _SyntheticBase(Dataset):
     images: np.ndarray  # (N, H, W, 3) uint8
     truth: dict[str, np.ndarray]
 
-    def _setup(
-        self, images: np.ndarray, truth: dict[str, np.ndarray], azimuth_range: Range, elevation_range: Range
-    ):
+    def _setup(self, images: np.ndarray, truth: dict[str, np.ndarray], azimuth_range: Range, elevation_range: Range):
         self.images = images
         self.truth = truth
         self.resolution = int(images.shape[1])

@@ -1,0 +1,437 @@
+"""The paper's ablations as runnable variants with one budget: train each, evaluate each, tabulate.
+
+    python -m hologan_lesson ablate --preset cpu --dataset synthetic [--only full,no_random_views]
+
+Every variant is the same preset (same steps, batch, seed, data) with one part of HoloGAN switched off,
+trained by the course's one ``Trainer`` in its own run folder under one ablation folder:
+
+    <out>/ablation.json          what was asked (preset, dataset, overrides, the variants' switches)
+    <out>/<variant>/             a normal run folder (config.json, metrics.csv, checkpoints/, eval/)
+    <out>/results.csv, .md       KID, pose error and identity consistency per variant, plus references
+    <out>/sweeps.png             one identity swept through azimuth by every variant
+
+Running the command again skips finished variants, resumes unfinished ones from their newest checkpoint
+and reuses stored evaluations, so an interrupted ablation loses at most one checkpoint interval.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .checkpoint import latest_checkpoint, list_checkpoints
+from .config import ConfigError, RunConfig, make_config, run_config_from_dict, to_dict
+from .metrics import (
+    PROBE_SEED,
+    EvalSettings,
+    PoseProbe,
+    SweepSpec,
+    SyntheticSource,
+    evaluate_run,
+    feature_extractor,
+    feature_label,
+    has_pose_ground_truth,
+    kid_fid,
+    load_or_train_probe,
+    real_images,
+    reference_scores,
+)
+
+MANIFEST = "ablation.json"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of the ablation: a name, what it tests, and the config switches that make it."""
+
+    name: str
+    label: str
+    overrides: tuple[str, ...]
+    paper: str  # what the paper says this part is for
+
+
+VARIANTS: dict[str, Variant] = {
+    v.name: v
+    for v in (
+        Variant("full", "full HoloGAN", (), "the complete method"),
+        Variant(
+            "no_random_views",
+            "no random 3D transformation",
+            ("train.random_views=false",),
+            "without random rotations during training the generator has no reason to keep a 3D-consistent "
+            "object: pose control is lost",
+        ),
+        Variant(
+            "traditional_z",
+            "traditional z input",
+            ("generator.z_input=traditional",),
+            "z fed to the first layer instead of through AdaIN: weaker disentangling of identity from pose",
+        ),
+        Variant(
+            "no_identity_loss",
+            "no identity loss",
+            ("loss.identity_weight=0",),
+            "the identity (latent regression) loss keeps the object's identity as the view changes",
+        ),
+        Variant(
+            "no_style_disc",
+            "no style discriminator",
+            ("discriminator.style_heads=false", "loss.style_weight=0"),
+            "the multi-scale style discriminator improves image quality",
+        ),
+    )
+}
+
+
+def parse_only(text: str | None) -> list[str]:
+    """``"full,no_random_views"`` -> the variant names (all of them for None/empty), validated."""
+    if not text:
+        return list(VARIANTS)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise ConfigError(f"--only: unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    return [n for n in VARIANTS if n in names]  # the table keeps the canonical order
+
+
+def variant_config(
+    variant: Variant, preset: str, dataset: str | None = None, overrides: Sequence[str] = ()
+) -> RunConfig:
+    """The run config of one variant: the preset with the shared overrides, then the variant's switches."""
+    return make_config(preset, dataset, [*overrides, *variant.overrides])
+
+
+def default_out_dir(preset: str, dataset: str | None) -> Path:
+    """``runs/ablation-<preset>-<dataset>``."""
+    name = Path(dataset).name if dataset else make_config(preset).data.name
+    return Path("runs") / f"ablation-{preset}-{name}"
+
+
+def run_status(run_dir: Path, cfg: RunConfig) -> str:
+    """``new``, ``partial`` (checkpoints short of ``cfg.train.steps``), ``done``, or ``stale`` (no checkpoint)."""
+    if not run_dir.exists() or not any(run_dir.iterdir()):
+        return "new"
+    config_file = run_dir / "config.json"
+    if config_file.is_file():
+        saved = run_config_from_dict(json.loads(config_file.read_text()))
+        if to_dict(saved) != to_dict(cfg):
+            raise ConfigError(
+                f"{run_dir} was trained with a different config than this ablation asks for "
+                f"({_config_difference(saved, cfg)}); choose another --out or delete that folder"
+            )
+    last = latest_checkpoint(run_dir)
+    if last is None:
+        return "stale"
+    step = list_checkpoints(run_dir)[-1][0]
+    return "done" if step >= cfg.train.steps else "partial"
+
+
+def _config_difference(a: RunConfig, b: RunConfig) -> str:
+    da, db = to_dict(a), to_dict(b)
+    diffs = []
+    for section in da:
+        if isinstance(da[section], dict):
+            for k in da[section]:
+                if da[section][k] != db[section].get(k):
+                    diffs.append(f"{section}.{k}: {da[section][k]!r} != {db[section].get(k)!r}")
+        elif da[section] != db[section]:
+            diffs.append(f"{section}: {da[section]!r} != {db[section]!r}")
+    return "; ".join(diffs[:4]) or "no field differs"
+
+
+def _check_manifest(out: Path, manifest: dict) -> None:
+    path = out / MANIFEST
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        for key in ("preset", "dataset", "overrides"):
+            if saved.get(key) != manifest[key]:
+                raise ConfigError(
+                    f"{out} holds an ablation with {key}={saved.get(key)!r}, not {manifest[key]!r}; "
+                    f"resume it with the same settings or choose another --out"
+                )
+        manifest = {**saved, "variants": {**saved.get("variants", {}), **manifest["variants"]}}
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2))
+
+
+def train_wall_minutes(run_dir: Path) -> float:
+    """Wall time between the first and last logged step of a run (from metrics.csv), in minutes."""
+    path = run_dir / "metrics.csv"
+    if not path.is_file():
+        return float("nan")
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    if len(rows) < 2:
+        return float("nan")
+    times = [float(r["time"]) for r in rows]
+    steps = [int(r["step"]) for r in rows]
+    # Include the first logging window: scale the measured span by steps / (steps after the first log).
+    span = times[-1] - times[0]
+    return span * steps[-1] / max(1, steps[-1] - steps[0]) / 60
+
+
+def train_variant(
+    cfg: RunConfig,
+    run_dir: Path,
+    dataset: Any,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> str:
+    """Train one variant to ``cfg.train.steps`` (resuming or skipping as its folder says); return its status."""
+    from .train import Trainer
+
+    status = run_status(run_dir, cfg)
+    if status == "done":
+        log(f"  {run_dir.name}: finished earlier, skipped")
+        return status
+    if status == "stale":  # killed before its first checkpoint: its logs describe steps that are lost
+        for name in ("metrics.csv", "samples", "sweeps", "tensorboard"):
+            target = run_dir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    resume = status == "partial"
+    trainer = Trainer(cfg, run_dir, dataset=dataset, resume=resume)
+    what = f"resuming at step {trainer.step}" if resume else "training"
+    log(f"  {run_dir.name}: {what} to step {cfg.train.steps}")
+    trainer.fit(progress=progress)
+    return status
+
+
+@dataclass
+class AblationResult:
+    """What ``run_ablation`` produced."""
+
+    out_dir: Path
+    rows: list[dict[str, Any]]
+    table_csv: Path
+    table_md: Path
+    figure: Path | None
+    probe_accuracy: dict[str, float]
+
+
+COLUMNS = (
+    "kind",
+    "variant",
+    "label",
+    "steps",
+    "kid_mean",
+    "kid_std",
+    "fid",
+    "azimuth_error",
+    "azimuth_corr",
+    "elevation_error",
+    "elevation_corr",
+    "identity_consistency",
+    "family_agreement",
+    "train_minutes",
+)
+
+
+def _fmt(value: Any, digits: int) -> str:
+    if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def markdown_table(rows: Sequence[dict[str, Any]], features: str) -> str:
+    """The results as a Markdown table (variants first, then the calibration references)."""
+    head = (
+        f"| variant | KID ({features} features) | FID | azimuth error (°) | azimuth corr | elevation error (°) "
+        "| elevation corr | identity consistency | family agreement | train min |"
+    )
+    lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        kid = "—" if r.get("kid_mean") in (None, "") else f"{r['kid_mean']:.4f} ± {r['kid_std']:.4f}"
+        name = r["label"] if r["kind"] == "variant" else f"*reference: {r['label']}*"
+        lines.append(
+            f"| {name} | {kid} | {_fmt(r.get('fid'), 1)} | {_fmt(r.get('azimuth_error'), 1)} "
+            f"| {_fmt(r.get('azimuth_corr'), 2)} | {_fmt(r.get('elevation_error'), 1)} "
+            f"| {_fmt(r.get('elevation_corr'), 2)} | {_fmt(r.get('identity_consistency'), 2)} "
+            f"| {_fmt(r.get('family_agreement'), 2)} | {_fmt(r.get('train_minutes'), 1)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(rows: Sequence[dict[str, Any]], out: Path, features: str) -> tuple[Path, Path]:
+    """``results.csv`` (every column, plain numbers) and ``results.md``."""
+    csv_path, md_path = out / "results.csv", out / "results.md"
+    with csv_path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(COLUMNS), extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r.get(k, "") for k in COLUMNS})
+    md_path.write_text(markdown_table(rows, features))
+    return csv_path, md_path
+
+
+def read_table(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a ``results.csv`` with numbers as floats (empty cells as None)."""
+    with Path(path).open() as fh:
+        rows = list(csv.DictReader(fh))
+    text = ("kind", "variant", "label")
+    return [{k: (v if k in text else (float(v) if v != "" else None)) for k, v in r.items()} for r in rows]
+
+
+@torch.no_grad()
+def sweep_figure(
+    strips: Sequence[tuple[str, torch.Tensor]], path: str | Path, angles: Sequence[float] | None = None
+) -> Path:
+    """One row per ``(label, (T, 3, H, W) images in [-1, 1])``, labelled, written as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .viz import image_grid
+
+    frames = strips[0][1].shape[0]
+    fig, axes = plt.subplots(len(strips), 1, figsize=(0.9 * frames + 0.4, 1.25 * len(strips) + 0.4), squeeze=False)
+    for ax, (label, images) in zip(axes[:, 0], strips):
+        ax.imshow(image_grid(images, nrow=frames, pad=1), interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(label, loc="left", fontsize=9)
+    if angles is not None:
+        w = strips[0][1].shape[-1] + 1
+        axes[-1, 0].set_xticks([1 + i * w + w / 2 for i in range(frames)], [f"{a:.0f}°" for a in angles], fontsize=8)
+        axes[-1, 0].set_xlabel("commanded azimuth")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def reference_rows(probe: PoseProbe, sweep: SweepSpec, resolution: int) -> list[dict[str, Any]]:
+    """The calibration references (``metrics.reference_scores``) as table rows."""
+    rows = []
+    for label, scores in reference_scores(probe, sweep, resolution).items():
+        rows.append({"kind": "reference", "variant": label.replace(" ", "_"), "label": label, **scores.summary()})
+    return rows
+
+
+def reference_kid(cfg: RunConfig, dataset: Any, feature: torch.nn.Module, settings: EvalSettings) -> dict:
+    """KID/FID of fresh synthetic renders (other objects, other poses) against the training images."""
+    from .data.synthetic import render_synthetic
+
+    d = cfg.data
+    n = settings.num_fake
+    images, _ = render_synthetic(
+        range(n), PROBE_SEED + 1, d.resolution, tuple(d.azimuth_range), tuple(d.elevation_range)
+    )
+    fresh = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # (n, 3, H, W) uint8
+    real = real_images(dataset, settings.num_real, settings.seed)
+    subset = min(settings.subset_size, len(fresh), len(real))
+    return kid_fid(fresh, real, feature, subset, settings.subsets, settings.fid, settings.seed)
+
+
+def run_ablation(
+    preset: str,
+    dataset: str | None = None,
+    out_dir: str | Path | None = None,
+    only: Sequence[str] | None = None,
+    overrides: Sequence[str] = (),
+    settings: EvalSettings | None = None,
+    feature: torch.nn.Module | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> AblationResult:
+    """Train (or resume) and evaluate the variants, then write the tables and the figure.
+
+    ``feature`` injects a KID/FID feature network (tests, notebooks); otherwise ``settings.features`` decides,
+    and an unavailable extractor is reported before any training starts.
+    """
+    from .generator import render_views
+    from .train import load_generator, resolve_device
+
+    settings = settings or EvalSettings()
+    names = list(only) if only else list(VARIANTS)
+    for n in names:
+        if n not in VARIANTS:
+            raise ConfigError(f"unknown variant {n!r}; choose from {', '.join(VARIANTS)}")
+    configs = {n: variant_config(VARIANTS[n], preset, dataset, overrides) for n in names}
+    base = next(iter(configs.values()))
+    out = Path(out_dir) if out_dir else default_out_dir(preset, dataset)
+    _check_manifest(
+        out,
+        {
+            "preset": preset,
+            "dataset": dataset,
+            "overrides": list(overrides),
+            "variants": {n: list(VARIANTS[n].overrides) for n in names},
+        },
+    )
+    device = resolve_device(base.train.device)
+
+    # Fail fast: the feature extractor and the probe come before hours of training.
+    probe, accuracy = None, {}
+    if has_pose_ground_truth(base.data):
+        probe, accuracy = load_or_train_probe(settings.probe_spec(base.data), device=device, log=log)
+    if feature is None:
+        feature = feature_extractor(settings, base.data, probe)
+
+    data = load_dataset(base)
+    for n in names:
+        log(f"[{n}] {VARIANTS[n].label}: {' '.join(VARIANTS[n].overrides) or '(no switches)'}")
+        start = time.perf_counter()
+        train_variant(configs[n], out / n, data, progress, log)
+        log(f"  {n}: {time.perf_counter() - start:.0f} s in this session")
+
+    rows: list[dict[str, Any]] = []
+    for n in names:
+        results = evaluate_run(out / n, settings, str(device), data, probe, feature, log)
+        row = {"kind": "variant", "variant": n, "label": VARIANTS[n].label, "steps": results["step"]}
+        row.update({k: v for k, v in results.items() if k in COLUMNS})
+        row["train_minutes"] = train_wall_minutes(out / n)
+        rows.append(row)
+        log(f"  evaluated {n}: " + ", ".join(f"{k}={_fmt(row.get(k), 3)}" for k in COLUMNS[4:-1]))
+    figure = None
+    if probe is not None:
+        refs = reference_rows(probe, settings.sweep_spec(base.data), base.data.resolution)
+        refs[0].update(reference_kid(base, data, feature, settings))  # the real renders' KID: the floor
+        rows += refs
+    # The figure: one identity (the same latent code for every variant) swept through azimuth.
+    sweep = settings.sweep_spec(base.data)
+    views = sweep.azimuth_views()  # (T, 2)
+    strips = []
+    if has_pose_ground_truth(base.data):
+        obj = SyntheticSource(base.data.resolution).identities(1, settings.seed)[0]
+        strips.append(("real renders (a synthetic object)", SyntheticSource(base.data.resolution).sweep(obj, views)))
+    for n in names:
+        generator, _ = load_generator(out / n, device)
+        z = generator.sample_z(1, generator=torch.Generator().manual_seed(settings.seed), device=device)
+        strips.append((VARIANTS[n].label, render_views(generator, z[0], views.to(device)).cpu()))
+    figure = sweep_figure(strips, out / "sweeps.png", views[:, 0].tolist())
+    table_csv, table_md = write_tables(rows, out, feature_label(feature))
+    (out / "probe_accuracy.json").write_text(json.dumps(accuracy, indent=2))
+    log(f"results: {table_md}\n{table_md.read_text()}figure: {figure}")
+    return AblationResult(out, rows, table_csv, table_md, figure, accuracy)
+
+
+def load_dataset(cfg: RunConfig) -> Any:
+    """The run's dataset, built once for every variant; a missing or broken folder is a one-line error."""
+    from .data import make_dataset
+
+    try:
+        return make_dataset(cfg.data)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        raise ConfigError(" ".join(str(exc).split())) from None
+
+
+def settings_from_args(args: Any) -> EvalSettings:
+    """``EvalSettings`` from the evaluate/ablate command-line options."""
+    fields = {f.name for f in dataclasses.fields(EvalSettings)}
+    return EvalSettings(**{k: v for k, v in vars(args).items() if k in fields and v is not None})

@@ -1,0 +1,173 @@
+"""Explore a trained HoloGAN: turntable frames and GIFs, and an interactive explorer for the notebooks.
+
+The turntable functions are plain functions of a generator and a code (testable without a browser);
+``Explorer`` adds seed controls for the shape and appearance codes and a "write turntable GIF" button to
+``widgets.ViewPanel`` (azimuth/elevation sliders, "new shape"/"new appearance" buttons, the render).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .config import ConfigError, RunConfig
+from .generator import HoloGANGenerator, ZLike, render_views, uniform_z
+from .viz import save_gif, to_uint8
+
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "synthetic_cpu.pt"
+
+
+def load_explorer_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:
+    """A generator (eval mode) and its run config from a checkpoint file, a slim export or a run folder."""
+    from .train import load_generator
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no such checkpoint. Pass a ckpt_*.pt file, a run folder, or a file written by "
+            f"`python -m hologan_lesson export RUN_DIR OUT.pt`"
+        )
+    return load_generator(path, device)
+
+
+def code_from_seed(generator: HoloGANGenerator, seed: int) -> Tensor:
+    """A ``(1, z_dim)`` code from U(-1, 1) determined by ``seed`` (one half of a ``(z_shape, z_app)`` pair)."""
+    device = next(generator.parameters()).device
+    return uniform_z((1, generator.cfg.z_dim), torch.Generator().manual_seed(int(seed)), device)
+
+
+def turntable_views(
+    frames: int,
+    azimuth_range: tuple[float, float] = (-60.0, 60.0),
+    elevation: float = 0.0,
+    pingpong: bool = True,
+) -> Tensor:
+    """``(frames, 2)`` views (degrees) turning through ``azimuth_range`` at a fixed elevation.
+
+    ``pingpong=True`` goes there and back (a seamless loop inside a limited training range); ``False``
+    turns once from the low end to the high end, leaving out the end point when the range is a full turn
+    (so that a looping GIF does not show the same view twice).
+    """
+    if frames < 2:
+        raise ValueError(f"a turntable needs at least 2 frames, got {frames}")
+    lo, hi = float(azimuth_range[0]), float(azimuth_range[1])
+    if hi < lo:
+        raise ValueError(f"azimuth_range=({lo}, {hi}) is empty")
+    k = torch.arange(frames, dtype=torch.float32)
+    if pingpong:  # a triangle wave: lo at frame 0, hi half-way, back towards lo (which frame 0 repeats)
+        azimuth = lo + (hi - lo) * (1 - (2 * k / frames - 1).abs())
+    elif hi - lo >= 360.0:
+        azimuth = lo + k * (hi - lo) / frames
+    else:
+        azimuth = torch.linspace(lo, hi, frames)
+    return torch.stack([azimuth, torch.full_like(azimuth, float(elevation))], 1)
+
+
+@torch.no_grad()
+def turntable_frames(
+    generator: HoloGANGenerator,
+    z: ZLike,
+    frames: int = 24,
+    azimuth_range: tuple[float, float] = (-60.0, 60.0),
+    elevation: float = 0.0,
+    pingpong: bool = True,
+    scale: int = 1,
+) -> list[np.ndarray]:
+    """One identity ``z`` (a ``(latent_dim,)``/``(1, latent_dim)`` code or a ``(z_shape, z_app)`` pair) turned
+    through ``azimuth_range``: ``frames`` uint8 arrays ``(H·scale, W·scale, 3)``; the 3D features are computed once."""
+    views = turntable_views(frames, azimuth_range, elevation, pingpong)  # (T, 2)
+    images = render_views(generator, z, views)  # (T, 3, H, W) in [-1, 1]
+    arrays = to_uint8(images)  # (T, H, W, 3)
+    if scale != 1:
+        arrays = arrays.repeat(scale, axis=1).repeat(scale, axis=2)
+    return list(arrays)
+
+
+def write_turntable_gif(
+    generator: HoloGANGenerator,
+    z: ZLike,
+    path: str | Path,
+    frames: int = 24,
+    azimuth_range: tuple[float, float] = (-60.0, 60.0),
+    elevation: float = 0.0,
+    fps: float = 12.0,
+    scale: int = 2,
+    pingpong: bool = True,
+) -> Path:
+    """Write a looping turntable GIF of one identity; returns its path."""
+    return save_gif(turntable_frames(generator, z, frames, azimuth_range, elevation, pingpong, scale), path, fps=fps)
+
+
+class Explorer:
+    """``ViewPanel`` + shape/appearance seed fields + a turntable-GIF button; display ``.widget``."""
+
+    def __init__(
+        self,
+        generator: HoloGANGenerator,
+        azimuth_range: tuple[float, float] = (-60.0, 60.0),
+        elevation_range: tuple[float, float] = (0.0, 30.0),
+        shape_seed: int = 0,
+        appearance_seed: int = 0,
+        gif_dir: str | Path = "runs/turntables",
+        frames: int = 24,
+        scale: int = 4,
+    ):
+        import ipywidgets as widgets
+
+        from .widgets import ViewPanel
+
+        self.generator = generator
+        self.azimuth_range, self.gif_dir = tuple(azimuth_range), Path(gif_dir)
+        z = (code_from_seed(generator, shape_seed), code_from_seed(generator, appearance_seed))
+        self.panel = ViewPanel(generator, z, self.azimuth_range, tuple(elevation_range), scale=scale)
+        self.shape_seed = widgets.BoundedIntText(
+            value=shape_seed, min=0, max=2**31 - 1, description="shape code", tooltip="seed of z_shape"
+        )
+        self.appearance_seed = widgets.BoundedIntText(
+            value=appearance_seed, min=0, max=2**31 - 1, description="appearance", tooltip="seed of z_appearance"
+        )
+        self.frames = widgets.IntSlider(value=frames, min=4, max=72, step=2, description="GIF frames")
+        self.gif_button = widgets.Button(description="write turntable GIF", icon="film")
+        self.status = widgets.HTML(value="")
+        self.shape_seed.observe(lambda change: self.set_shape_seed(change["new"]), names="value")
+        self.appearance_seed.observe(lambda change: self.set_appearance_seed(change["new"]), names="value")
+        self.gif_button.on_click(lambda button: self.write_gif())
+        self.widget = widgets.VBox(
+            [
+                self.panel.widget,
+                widgets.HBox([self.shape_seed, self.appearance_seed]),
+                widgets.HBox([self.frames, self.gif_button]),
+                self.status,
+            ]
+        )
+
+    @property
+    def z(self) -> tuple[Tensor, Tensor]:
+        """The current ``(z_shape, z_appearance)`` pair, each ``(1, z_dim)``."""
+        return self.panel.z_shape, self.panel.z_appearance
+
+    def set_shape_seed(self, seed: int) -> None:
+        """Show the shape code drawn from ``seed`` (the appearance code is kept)."""
+        self.panel.z_shape = code_from_seed(self.generator, seed)
+        self.panel._volume = None  # the panel caches the 3D features of z_shape; they must be recomputed
+        self.panel.update()
+
+    def set_appearance_seed(self, seed: int) -> None:
+        """Show the appearance code drawn from ``seed`` (the shape code and its 3D features are kept)."""
+        self.panel.z_appearance = code_from_seed(self.generator, seed)
+        self.panel.update()
+
+    def write_gif(self, path: str | Path | None = None) -> Path:
+        """A turntable of the current codes at the current elevation; written under ``gif_dir`` by default."""
+        if path is None:
+            path = self.gif_dir / f"turntable_{time.strftime('%Y%m%d-%H%M%S')}.gif"
+        elevation = float(self.panel.elevation.value)
+        out = write_turntable_gif(
+            self.generator, self.z, path, self.frames.value, self.azimuth_range, elevation, scale=2
+        )
+        self.status.value = f"wrote <code>{out}</code> ({self.frames.value} frames)"
+        return out

@@ -1,0 +1,93 @@
+"""bench/train_step.py runs end to end on the CPU (--small) and prints a complete, sane table.
+
+No timing is asserted: only that every mode produced a row of positive, finite numbers (or, for CUDA graphs
+on a CPU, says why it was skipped), and that the FLOP accounting adds up.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MODES = ("fp32", "bf16", "bf16+cl", "bf16+cl+compile", "bf16+cl+cudagraphs")
+ROOT = Path(__file__).resolve().parents[1]
+NUMERIC = ("ms/it", "img/s", "ms/it_G×2", "img/s_G×2", "peak_MiB", "TFLOP/s", "%peak")
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "small.json"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # aot_eager: the same dynamo + AOTAutograd graph capture as inductor, without its minutes of C++ codegen
+    cmd = [
+        sys.executable,
+        str(ROOT / "bench" / "train_step.py"),
+        "--small",
+        "--device",
+        "cpu",
+        "--compile-backend",
+        "aot_eager",
+        "--json",
+        str(out),
+    ]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout, json.loads(out.read_text())
+
+
+def _rows(stdout):
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("mode "))
+    columns = lines[start].split()
+    rows = {}
+    for line in lines[start + 1 :]:
+        parts = line.split()
+        if not parts or parts[0] not in MODES:
+            break
+        rows[parts[0]] = dict(zip(columns, parts)) if "skipped:" not in line else {"skipped": line}
+    return columns, rows
+
+
+def test_table_has_a_row_of_positive_finite_numbers_per_mode(bench_run):
+    stdout, _ = bench_run
+    columns, rows = _rows(stdout)
+    assert set(NUMERIC) <= set(columns)
+    assert set(rows) == set(MODES), stdout
+    for mode in MODES:
+        if mode == "bf16+cl+cudagraphs":  # --device cpu, even where CUDA exists
+            assert "skipped: CUDA graphs need a CUDA device (this run is on cpu)" in rows[mode]["skipped"]
+            continue
+        row = rows[mode]
+        assert row["res"] == "64" and row["batch"] == "4"
+        for name in NUMERIC:
+            value = float(row[name])
+            assert math.isfinite(value) and value > 0, f"{mode} {name} = {row[name]}"
+        compiled = "compile" in mode or "cudagraphs" in mode
+        assert row["ops/it"] == "-" if compiled else int(row["ops/it"]) > 0
+    assert "reference matmul rate" in stdout and "float32" in stdout  # CPU: fp32 rate, and it says so
+    assert "0 graph breaks" in stdout  # the model traces whole under torch.compile
+
+
+def test_json_matches_table_and_flops_add_up(bench_run):
+    stdout, payload = bench_run
+    _, rows = _rows(stdout)
+    results = {r["mode"]: r for r in payload["results"]}
+    assert set(results) == set(MODES)
+    for mode, r in results.items():
+        if r["skipped"]:
+            continue
+        assert f"{r['ms']:.2f}" == rows[mode]["ms/it"]
+        assert r["images_per_s"] == pytest.approx(4 / (r["ms"] * 1e-3))
+    (flops,) = payload["flops_per_image"]
+    assert flops["resolution"] == 64 and flops["batch"] == 4
+    assert flops["d_step"] + flops["g_step"] == pytest.approx(flops["iteration"])
+    assert flops["iteration_g2"] == pytest.approx(flops["iteration"] + flops["g_step"])
+    # forward passes are inside the steps: D step >= G fwd + 2 D fwd, G step > G fwd + D fwd (plus backward)
+    assert flops["d_step"] > flops["g_forward"] + 2 * flops["d_forward"]
+    assert flops["g_step"] > 2 * flops["g_forward"] + flops["d_forward"]
+    fp32 = results["fp32"]
+    assert fp32["tflops"] == pytest.approx(flops["iteration"] * 4 / (fp32["ms"] * 1e-3) / 1e12)
