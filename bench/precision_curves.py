@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--window", type=int, default=20, help="moving-average window for the plot and summary")
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     ap.add_argument(
         "--out",
         type=Path,
@@ -201,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         help="output path stem (default: bench/results/precision_curves_<device>_<preset>)",
     )
     args = ap.parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
     args.preset = args.preset or ("gpu" if device.type == "cuda" else "ci")
     if args.steps < 1:

@@ -441,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batches", type=int, nargs="+", default=None)
     ap.add_argument("--modes", nargs="+", choices=MODE_NAMES, default=list(MODE_NAMES))
     ap.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     ap.add_argument("--warmup", type=int, default=None, help="untimed iterations first (default 10; small: 1)")
     ap.add_argument("--iters", type=int, default=None, help="iterations per timed block (default 20; small: 2)")
     ap.add_argument("--repeats", type=int, default=None, help="timed blocks, median reported (default 5; small: 2)")
@@ -457,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     args.resolutions = args.resolutions or ([64] if args.small else [64, 128])
     args.batches = args.batches or ([4] if args.small else [32, 128])
     args.warmup = args.warmup if args.warmup is not None else (1 if args.small else 10)

@@ -31,6 +31,7 @@ import torch
 
 from .checkpoint import latest_checkpoint, list_checkpoints
 from .config import ConfigError, RunConfig, make_config, run_config_from_dict, to_dict
+from .envcheck import machine_summary
 from .metrics import (
     PROBE_SEED,
     EvalSettings,
@@ -40,6 +41,7 @@ from .metrics import (
     evaluate_run,
     feature_extractor,
     feature_label,
+    fit_sign_offset,
     has_pose_ground_truth,
     kid_fid,
     load_or_train_probe,
@@ -217,7 +219,8 @@ class AblationResult:
     rows: list[dict[str, Any]]
     table_csv: Path
     table_md: Path
-    figure: Path | None
+    figure: Path
+    pose_figure: Path | None
     probe_accuracy: dict[str, float]
 
 
@@ -315,12 +318,45 @@ def sweep_figure(
     return path
 
 
-def reference_rows(probe: PoseProbe, sweep: SweepSpec, resolution: int) -> list[dict[str, Any]]:
-    """The calibration references (``metrics.reference_scores``) as table rows."""
-    rows = []
-    for label, scores in reference_scores(probe, sweep, resolution).items():
-        rows.append({"kind": "reference", "variant": label.replace(" ", "_"), "label": label, **scores.summary()})
-    return rows
+def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: str | Path) -> Path:
+    """Commanded vs probe-read azimuth, one panel per ``(label, commanded (n, T), predicted (n, T))``,
+    each with its fitted ``sign · commanded + offset`` line; written as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.8 * rows), squeeze=False)
+    for ax, (label, commanded, predicted) in zip(axes.flat, panels):
+        fit = fit_sign_offset(commanded, predicted)
+        for c, p in zip(commanded, predicted):  # one line per identity
+            ax.plot(c.numpy(), p.numpy(), "-o", ms=2, lw=0.8, alpha=0.6)
+        line = torch.linspace(float(commanded.min()), float(commanded.max()), 2)
+        ax.plot(line.numpy(), (fit.sign * line + fit.offset).numpy(), "k--", lw=1.5)
+        ax.set_title(f"{label}\nerror {fit.error:.1f}°, corr {fit.correlation:.2f}", fontsize=9)
+        ax.set_xlabel("commanded azimuth (°)", fontsize=8)
+        ax.set_ylabel("probe reads (°)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def reference_rows(probe: PoseProbe, sweep: SweepSpec, resolution: int) -> tuple[list[dict[str, Any]], dict]:
+    """The calibration references (``metrics.reference_scores``) as table rows, and their scores."""
+    scores = reference_scores(probe, sweep, resolution)
+    rows = [
+        {"kind": "reference", "variant": label.replace(" ", "_"), "label": label, **s.summary()}
+        for label, s in scores.items()
+    ]
+    return rows, scores
 
 
 def reference_kid(cfg: RunConfig, dataset: Any, feature: torch.nn.Module, settings: EvalSettings) -> dict:
@@ -391,34 +427,59 @@ def run_ablation(
         log(f"  {n}: {time.perf_counter() - start:.0f} s in this session")
 
     rows: list[dict[str, Any]] = []
+    predictions = {}
     for n in names:
         results = evaluate_run(out / n, settings, str(device), data, probe, feature, log)
+        predictions[n] = results.get("predictions")
         row = {"kind": "variant", "variant": n, "label": VARIANTS[n].label, "steps": results["step"]}
         row.update({k: v for k, v in results.items() if k in COLUMNS})
         row["train_minutes"] = train_wall_minutes(out / n)
         rows.append(row)
         log(f"  evaluated {n}: " + ", ".join(f"{k}={_fmt(row.get(k), 3)}" for k in COLUMNS[4:-1]))
-    figure = None
+    panels = []
     if probe is not None:
-        refs = reference_rows(probe, settings.sweep_spec(base.data), base.data.resolution)
+        refs, scores = reference_rows(probe, settings.sweep_spec(base.data), base.data.resolution)
         refs[0].update(reference_kid(base, data, feature, settings))  # the real renders' KID: the floor
         rows += refs
-    # The figure: one identity (the same latent code for every variant) swept through azimuth.
-    sweep = settings.sweep_spec(base.data)
-    views = sweep.azimuth_views()  # (T, 2)
+        real = scores["real renders"].predictions
+        panels.append(("real renders (reference)", real["commanded_azimuth"], real["predicted_azimuth"]))
+        for n in names:
+            pred = predictions[n]
+            panels.append(
+                (VARIANTS[n].label, torch.tensor(pred["commanded_azimuth"]), torch.tensor(pred["predicted_azimuth"]))
+            )
+        blind = scores["view ignored"].predictions
+        panels.append(("view ignored (reference)", blind["commanded_azimuth"], blind["predicted_azimuth"]))
+    # One identity (the same latent code for every variant) swept through azimuth.
+    views = settings.sweep_spec(base.data).azimuth_views()  # (T, 2)
     strips = []
     if has_pose_ground_truth(base.data):
-        obj = SyntheticSource(base.data.resolution).identities(1, settings.seed)[0]
-        strips.append(("real renders (a synthetic object)", SyntheticSource(base.data.resolution).sweep(obj, views)))
+        source = SyntheticSource(base.data.resolution)
+        strips.append(
+            ("real renders (a synthetic object)", source.sweep(source.identities(1, settings.seed)[0], views))
+        )
     for n in names:
         generator, _ = load_generator(out / n, device)
         z = generator.sample_z(1, generator=torch.Generator().manual_seed(settings.seed), device=device)
         strips.append((VARIANTS[n].label, render_views(generator, z[0], views.to(device)).cpu()))
     figure = sweep_figure(strips, out / "sweeps.png", views[:, 0].tolist())
+    pose_png = pose_figure(panels, out / "pose.png") if panels else None
     table_csv, table_md = write_tables(rows, out, feature_label(feature))
     (out / "probe_accuracy.json").write_text(json.dumps(accuracy, indent=2))
-    log(f"results: {table_md}\n{table_md.read_text()}figure: {figure}")
-    return AblationResult(out, rows, table_csv, table_md, figure, accuracy)
+    info = {
+        "machine": machine_summary(),
+        "preset": preset,
+        "dataset": dataset,
+        "overrides": list(overrides),
+        "steps": base.train.steps,
+        "batch_size": base.train.batch_size,
+        "resolution": base.data.resolution,
+        "eval": {**dataclasses.asdict(settings), "features": feature_label(feature)},
+        "train_minutes": {r["variant"]: r["train_minutes"] for r in rows if r["kind"] == "variant"},
+    }
+    (out / "run_info.json").write_text(json.dumps(info, indent=2))
+    log(f"results: {table_md}\n{table_md.read_text()}figures: {figure}" + (f", {pose_png}" if pose_png else ""))
+    return AblationResult(out, rows, table_csv, table_md, figure, pose_png, accuracy)
 
 
 def load_dataset(cfg: RunConfig) -> Any:

@@ -905,7 +905,8 @@ def evaluate_run(
     if not found:
         raise ConfigError(f"{run_dir}: no checkpoints in {run_dir / 'checkpoints'}; train it first")
     step, ckpt = found[-1]
-    key = {"settings": dataclasses.asdict(settings), "checkpoint": ckpt.name}
+    stat = ckpt.stat()  # a checkpoint rewritten under the same name (retrained) is evaluated again
+    key = {"settings": dataclasses.asdict(settings), "checkpoint": f"{ckpt.name} {stat.st_size} {stat.st_mtime_ns}"}
     key["settings"]["features"] = settings.features if feature is None else feature_label(feature)
     path = run_dir / "eval" / f"eval_step_{step:07d}.json"
     if path.is_file():

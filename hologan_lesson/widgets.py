@@ -90,7 +90,9 @@ class ViewPanel:
         self.new_appearance = widgets.Button(
             description="new appearance", tooltip="redraw z_appearance, keep z_shape"
         )
-        self.image = widgets.Image(format="png")
+        # shown at its own pixel size: in the column VBox a flex item would otherwise stretch to the full
+        # output width (and as tall), pushing the sliders out of sight while you turn them
+        self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
         self.azimuth.observe(lambda change: self.update(), names="value")
         self.elevation.observe(lambda change: self.update(), names="value")
         self.new_shape.on_click(lambda button: self.resample("shape"))

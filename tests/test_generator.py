@@ -351,6 +351,12 @@ def test_panel_render_and_view_panel():
     panel.azimuth.value = 45.0
     turned = bytes(panel.image.value)
     assert turned != first
+    panel.elevation.value = -20.0
+    tilted = bytes(panel.image.value)
+    assert tilted != turned
+    panel.elevation.value = 0.0
+    assert bytes(panel.image.value) == turned  # same view, same z: same picture
+    assert panel.image.layout.align_self == "flex-start"  # natural size, not stretched to the cell width
     volume = panel._volume
     z_shape = panel.z_shape
     panel.new_appearance.click()

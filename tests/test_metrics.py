@@ -35,7 +35,7 @@ from hologan_lesson.train import Trainer
 
 # A small probe (seconds on one core); the cpu/gpu runs use the default ProbeSpec (6000 renders, 12 epochs).
 SMALL_PROBE = {"num_images": 1500, "epochs": 5}
-SWEEP = SweepSpec(identities=6, frames=7, seed=3)
+SWEEP = SweepSpec(identities=10, frames=7, seed=3)
 
 
 @pytest.fixture(scope="module")
@@ -95,18 +95,19 @@ def test_probe_reads_held_out_renders(probe):
     _, accuracy = probe
     assert accuracy["images"] == 225  # 15 % of 1500 held out
     assert accuracy["family_accuracy"] > 0.8
-    assert accuracy["elevation_mae"] < 8.0  # the probe's range is 60° wide
-    assert accuracy["azimuth_mae"] < 25.0  # 150° wide; tables and mugs are nearly symmetric
+    assert accuracy["elevation_mae"] < 9.0  # a 60° range: always guessing the middle scores 15°
+    assert accuracy["azimuth_mae"] < 30.0  # a 150° range (37.5°); tables and mugs are nearly symmetric
 
 
 def test_calibration_real_renders_good_view_ignored_at_chance(probe):
     trained, _ = probe
     refs = reference_scores(trained, SWEEP)
     real, ignored, shuffled = refs["real renders"], refs["view ignored"], refs["identity shuffled"]
-    assert real.azimuth.correlation > 0.75 and real.elevation.correlation > 0.5
+    assert real.azimuth.correlation > 0.6 and real.elevation.correlation > 0.5
     assert real.identity_consistency > 0.8
     assert abs(ignored.azimuth.correlation) < 1e-6 and abs(ignored.elevation.correlation) < 1e-6
-    assert ignored.azimuth.error > 2 * real.azimuth.error
+    assert real.azimuth.error < 0.6 * ignored.azimuth.error
+    assert real.elevation.error < 0.8 * ignored.elevation.error
     assert ignored.azimuth.error > 25.0  # mean |commanded - centre| of a ±60° sweep is 30°
     assert shuffled.identity_consistency < 0.5 < real.identity_consistency
     assert real.predictions["predicted_azimuth"].shape == (SWEEP.identities, SWEEP.frames)
@@ -205,3 +206,17 @@ def test_real_synthetic_source_matches_renderer():
     views = torch.tensor([[0.0, 10.0], [45.0, 10.0]])
     images = source.sweep(obj[0], views)
     assert images.shape == (2, 3, 32, 32) and not torch.equal(images[0], images[1])
+
+
+def test_fit_checker_accepts_library_rejects_fixed_direction(capsys):
+    from hologan_lesson.checks import CheckFailed
+    from hologan_lesson.checks.metrics import check_fit_sign_offset
+
+    def library(commanded, predicted):
+        fit = fit_sign_offset(commanded, predicted)
+        return fit.sign, fit.offset
+
+    check_fit_sign_offset(library)
+    assert "3/3 checks passed" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="reversed direction"):
+        check_fit_sign_offset(lambda c, p: (1, float((p - c).mean())))

@@ -61,8 +61,9 @@ def test_a_style_head_learns_a_contrast_change_and_training_is_reproducible():
     assert set(run.accuracy) == set(run.auc) and all(0 <= a <= 1 for a in run.accuracy.values())
     again = train_real_fake(cfg, real[:32], fake[:32], real[32:], fake[32:], **kwargs)
     assert again.losses == run.losses and again.auc == run.auc
-    logit_only = train_real_fake(dataclasses.replace(cfg, style_heads=False), real[:32], fake[:32], real[32:],
-                                 fake[32:], **kwargs)
+    logit_only = train_real_fake(
+        dataclasses.replace(cfg, style_heads=False), real[:32], fake[:32], real[32:], fake[32:], **kwargs
+    )
     assert list(logit_only.auc) == ["logit"]
     aucs, _ = evaluate_heads(run.discriminator, real[32:], fake[32:])
     assert aucs == run.auc and run.discriminator.training  # evaluation restores training mode
