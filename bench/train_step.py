@@ -21,8 +21,9 @@ the same two for the default G×2 iteration, peak memory (``torch.cuda.max_memor
 on a CPU the process's RSS high-water mark from ``resource.getrusage``, which includes the Python and
 torch runtime), achieved TFLOP/s (FLOPs of one iteration counted by ``FlopCounterMode`` on an fp32
 eager copy of the same configuration / time), that as a % of a matmul rate this script measures on the
-same device (bf16 on a GPU, fp32 on a CPU), aten ops dispatched per iteration (eager modes only: the
-number of kernel launches the CPU must issue), and the first iterations' wall time (compilation).
+same device (bf16 on a GPU, fp32 on a CPU), aten ops dispatched per iteration (eager modes only; views
+and bare allocations not counted: roughly the kernel launches the CPU must issue), and the wall time of
+the warm-up iterations (which includes compilation).
 """
 
 from __future__ import annotations
@@ -248,9 +249,12 @@ def _matmul_tflops(device: torch.device, dtype: torch.dtype, n: int, reps: int) 
     return 2 * n**3 / (ms * 1e-3) / 1e12
 
 
+NO_KERNEL = {"aten::_unsafe_view", "aten::_reshape_alias", "aten::lift_fresh", "aten::empty", "aten::empty_strided"}
+
+
 class OpCounter(TorchDispatchMode):
-    """Counts aten operators dispatched (in eager mode, roughly the kernels launched), and how many of
-    them ran inside an optimiser step (``in_optimizer`` is switched by optimiser step hooks)."""
+    """Counts aten operators that do work (views and bare allocations left out): in eager mode roughly the
+    kernels launched. ``optimizer_count``: how many ran inside an optimiser step (switched by step hooks)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -259,8 +263,9 @@ class OpCounter(TorchDispatchMode):
         self.in_optimizer = False
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.count += 1
-        self.optimizer_count += self.in_optimizer
+        if not func.is_view and func._schema.name not in NO_KERNEL:
+            self.count += 1
+            self.optimizer_count += self.in_optimizer
         return func(*args, **(kwargs or {}))
 
 
@@ -384,7 +389,7 @@ def run_mode(
         result.ops_per_iter, in_optimizer = count_ops(trainer)
         foreach = trainer.opt_g.defaults.get("foreach")
         result.notes.append(
-            f"{result.ops_per_iter} aten ops per iteration, {in_optimizer} of them in Adam "
+            f"{result.ops_per_iter} aten ops (no views) per iteration, {in_optimizer} of them in Adam "
             f"(foreach={foreach}: PyTorch picks the multi-tensor kernels on CUDA, a per-parameter loop on CPU)"
         )
     else:
@@ -432,6 +437,16 @@ def describe_device(device: torch.device) -> str:
         return f"{props.name} ({props.total_memory / 2**30:.0f} GiB), CUDA {torch.version.cuda}"
     threads = torch.get_num_threads()
     return f"CPU {platform.processor() or platform.machine()}, {threads} torch thread(s)"
+
+
+def _finite_or_null(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_null(v) for v in value]
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
             "flops_per_image": [{"resolution": res, "batch": b, **dataclasses.asdict(f)} for res, b, f in flop_table],
             "results": [dataclasses.asdict(r) for r in results],
         }
-        args.json.write_text(json.dumps(payload, indent=2))
+        args.json.write_text(json.dumps(_finite_or_null(payload), indent=2))  # NaN -> null: strict JSON
     return 1 if failed else 0
 
 

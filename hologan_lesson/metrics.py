@@ -305,7 +305,10 @@ def train_probe(
     steps_per_epoch = len(train_idx) // spec.batch_size
     total = steps_per_epoch * spec.epochs
     opt = torch.optim.AdamW(probe.parameters(), lr=spec.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=spec.lr, total_steps=max(1, total), pct_start=0.2)
+    if total >= 10:  # warm up over the first 20 %, then anneal
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=spec.lr, total_steps=total, pct_start=0.2)
+    else:  # a handful of steps (tests): OneCycle's phases would be empty, keep the rate constant
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
     targets = probe.normalise(truth["pose"])  # (N, 2) in about [-1, 1]
     probe.train()
     for _ in range(spec.epochs):

@@ -70,6 +70,7 @@ class RealFakeRun:
 
     discriminator: HoloGANDiscriminator
     losses: list[float] = field(default_factory=list)  # training loss per step
+    history: list[tuple[int, dict[str, float]]] = field(default_factory=list)  # (step, held-out AUC per head)
     auc: dict[str, float] = field(default_factory=dict)  # held-out ROC AUC per head
     accuracy: dict[str, float] = field(default_factory=dict)  # held-out accuracy per head, threshold 0
 
@@ -103,12 +104,14 @@ def train_real_fake(
     seed: int = 0,
     gan_loss: Callable[[Tensor, Tensor], Tensor] = gan_loss_d,
     style_loss: Callable[[Sequence[Tensor], Sequence[Tensor]], Tensor] = style_loss_d,
+    eval_every: int = 0,
 ) -> RealFakeRun:
     """Train a discriminator built from ``cfg`` to tell ``real_train`` from ``fake_train``.
 
     The loss is ``gan_loss`` on the logit, plus ``style_loss`` on the style logits when ``cfg`` has
     style heads (weight 1, as ``LossConfig.style_weight``). Each step draws ``batch_size`` real and
-    ``batch_size`` changed images; the data order depends only on ``seed``.
+    ``batch_size`` changed images; the data order depends only on ``seed``. With ``eval_every > 0`` the
+    held-out AUC of every head is also recorded at step 0 and every ``eval_every`` steps (``history``).
     """
     if cfg.style_concat != "channel":
         raise ValueError("train_real_fake scores one style logit per image: use style_concat='channel'")
@@ -117,7 +120,9 @@ def train_real_fake(
     opt = torch.optim.Adam(disc.parameters(), lr=lr, betas=(0.5, 0.999))
     order = torch.Generator().manual_seed(seed + 1)
     run = RealFakeRun(disc)
-    for _ in range(steps):
+    for step in range(steps):
+        if eval_every and step % eval_every == 0:
+            run.history.append((step, evaluate_heads(disc, real_test, fake_test)[0]))
         i = torch.randint(len(real_train), (batch_size,), generator=order)
         j = torch.randint(len(fake_train), (batch_size,), generator=order)
         out_real, out_fake = disc(real_train[i]), disc(fake_train[j])
@@ -129,4 +134,14 @@ def train_real_fake(
         opt.step()
         run.losses.append(float(loss.detach()))
     run.auc, run.accuracy = evaluate_heads(disc, real_test, fake_test)
+    if eval_every:
+        run.history.append((steps, run.auc))
     return run
+
+
+def steps_to_reach(history: Sequence[tuple[int, dict[str, float]]], head: str, level: float) -> int | None:
+    """The first recorded step at which ``head``'s held-out AUC is at least ``level`` (None: never)."""
+    for step, aucs in history:
+        if aucs[head] >= level:
+            return step
+    return None

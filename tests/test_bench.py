@@ -4,6 +4,7 @@ No timing is asserted: only that every mode produced a row of positive, finite n
 on a CPU, says why it was skipped), and that the FLOP accounting adds up.
 """
 
+import importlib.util
 import json
 import math
 import os
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 MODES = ("fp32", "bf16", "bf16+cl", "bf16+cl+compile", "bf16+cl+cudagraphs")
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,3 +93,24 @@ def test_json_matches_table_and_flops_add_up(bench_run):
     assert flops["g_step"] > 2 * flops["g_forward"] + flops["d_forward"]
     fp32 = results["fp32"]
     assert fp32["tflops"] == pytest.approx(flops["iteration"] * 4 / (fp32["ms"] * 1e-3) / 1e12)
+
+
+def test_device_sampling_keeps_the_step_shapes_and_ranges(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_train_step", ROOT / "bench" / "train_step.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up while the file executes
+    spec.loader.exec_module(bench)
+    mode = bench.MODES[0]
+    cfg = bench.bench_config(64, 4, True, mode, "cpu")
+    trainer = bench.make_trainer(cfg, mode, tmp_path / "run", "inductor", "device")
+    z, views, real = trainer._sample_z(4, trainer.rng), trainer._sample_views(4, trainer.rng), trainer.batches.next()
+    assert z.shape == (4, trainer.G.latent_dim) and z.abs().max() <= 1
+    (az_lo, az_hi), (el_lo, el_hi) = cfg.data.azimuth_range, cfg.data.elevation_range
+    assert views.shape == (4, 2)
+    assert (az_lo <= views[:, 0]).all() and (views[:, 0] <= az_hi).all()
+    assert (el_lo <= views[:, 1]).all() and (views[:, 1] <= el_hi).all()
+    assert real.shape == (4, 3, 64, 64) and real.dtype == torch.float32 and real.abs().max() <= 1
+    cpu_rng_state = trainer.rng.get_state()
+    terms = trainer.train_step().terms
+    assert all(torch.isfinite(v) for v in terms.values())
+    assert torch.equal(trainer.rng.get_state(), cpu_rng_state)  # the trainer's CPU generator is not used

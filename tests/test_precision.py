@@ -18,9 +18,10 @@ the same precision):
   losses within 5e-7, every gradient within 7e-6 (relative norm); after 3 trainer steps losses within 6e-6
   relative and images within 6e-8. Bounds: **rtol 1e-4 on losses and gradients, atol 1e-5 on images**.
   Excluded from the gradient comparison: conv biases that feed AdaIN / instance norm. Their exact gradient
-  is zero (the norm subtracts the mean), so what is computed is rounding noise (~1e-5..6e-4) whose value
-  depends on summation order. Adam turns that noise into ±lr steps, which is why the two layouts drift
-  apart after a few steps (measured: images 2e-4 apart at step 4) and why the trainer test stops at 2 steps.
+  is zero (the norm subtracts the mean), so what is computed is rounding noise whose value depends on
+  summation order (the two layouts differ there by 1e-5 to 6e-4). Adam turns that noise into ±lr steps,
+  and these biases are the parameters that differ most between the two layouts. The layouts drift apart
+  after a few steps (measured: images 2e-4 apart at step 4), which is why the trainer test stops at 2 steps.
 """
 
 import copy

@@ -9,7 +9,14 @@ import torch
 
 from hologan_lesson.config import discriminator_config
 from hologan_lesson.discriminator import DiscriminatorOutput
-from hologan_lesson.style_probe import auc, change_texture, evaluate_heads, head_scores, train_real_fake
+from hologan_lesson.style_probe import (
+    auc,
+    change_texture,
+    evaluate_heads,
+    head_scores,
+    steps_to_reach,
+    train_real_fake,
+)
 
 
 def test_auc_by_hand():
@@ -61,9 +68,19 @@ def test_a_style_head_learns_a_contrast_change_and_training_is_reproducible():
     assert set(run.accuracy) == set(run.auc) and all(0 <= a <= 1 for a in run.accuracy.values())
     again = train_real_fake(cfg, real[:32], fake[:32], real[32:], fake[32:], **kwargs)
     assert again.losses == run.losses and again.auc == run.auc
+    tracked = train_real_fake(cfg, real[:32], fake[:32], real[32:], fake[32:], eval_every=10, **kwargs)
+    assert [s for s, _ in tracked.history] == [0, 10, 20, 30]
+    assert tracked.losses == run.losses and tracked.history[-1][1] == run.auc  # evaluating changes nothing
     logit_only = train_real_fake(
         dataclasses.replace(cfg, style_heads=False), real[:32], fake[:32], real[32:], fake[32:], **kwargs
     )
     assert list(logit_only.auc) == ["logit"]
     aucs, _ = evaluate_heads(run.discriminator, real[32:], fake[32:])
     assert aucs == run.auc and run.discriminator.training  # evaluation restores training mode
+
+
+def test_steps_to_reach():
+    history = [(0, {"logit": 0.5}), (10, {"logit": 0.8}), (20, {"logit": 0.95})]
+    assert steps_to_reach(history, "logit", 0.9) == 20
+    assert steps_to_reach(history, "logit", 0.5) == 0
+    assert steps_to_reach(history, "logit", 0.99) is None

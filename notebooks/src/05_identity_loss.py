@@ -117,7 +117,36 @@ plt.title("what the head must hit")
 plt.show()
 
 # %% [markdown]
-# ## 3. Experiment: two small HoloGANs, with and without the identity loss
+# ## 3. Two rulers for identity
+#
+# * **Latent recovery.** The MSE between $z$ and a regressor's $\hat z$ on generated images at random views,
+#   for a fixed set of codes and views. Reference: 1/3.
+# * **Stability across a view sweep.** Take K identities and render each at T azimuths from −60° to +60°.
+#   With an embedding $e$ of each image (the pixels, or a regressed $\hat z$), measure
+#
+# $$\text{ratio} = \frac{\text{mean distance between two views of the same identity}}
+# {\text{mean distance between two identities seen from the same view}} .$$
+#
+# 0 means the embedding ignores the view; about 1 means a view change moves it as far as a new identity does.
+# A ratio is free of the embedding's scale, so different embeddings can be put side by side. On *pixels* even a
+# perfect 3D generator scores above 0 (turning an object moves its pixels), so there the ratio is only
+# meaningful as a comparison between generators at the same views.
+
+
+# %%
+def my_stability_ratio(e: torch.Tensor) -> float:
+    k, t = e.shape[:2]  # e: (K identities, T views, d)
+    intra = torch.cdist(e, e).sum() / (k * t * (t - 1))  # (K, T, T) distances, diagonal = 0
+    across = e.transpose(0, 1)  # (T, K, d)
+    inter = torch.cdist(across, across).sum() / (t * k * (k - 1))
+    return (intra / inter).item()
+
+
+toy = torch.tensor([[[0.0], [1.0]], [[4.0], [5.0]]])  # 2 identities 4 apart, views move each by 1
+print("toy ratio (1 / 4):", my_stability_ratio(toy), "  library:", identity_stability(toy).ratio)
+
+# %% [markdown]
+# ## 4. Experiment: two small HoloGANs, with and without the identity loss
 #
 # Both runs use the library `Trainer` with the `ci` preset's small networks, the same seed, the same data and
 # the same number of steps. Two settings differ from the preset, the same in both runs, so that a CPU budget
@@ -126,70 +155,90 @@ plt.show()
 # `loss.identity_weight` (1 or 0): without it, the identity head exists but never receives a gradient.
 
 # %%
-steps = pick(ci=150, cpu=600)
-eval_every = pick(ci=15, cpu=30)
+steps = pick(ci=150, cpu=1000)
+eval_every = pick(ci=15, cpu=50)
 base = make_config("ci", overrides=["generator.z_dim=16", "train.lr_d=5e-4", "train.lr_g=5e-4"])
 dataset = InMemorySyntheticDataset(pick(ci=256, cpu=1024), resolution=64, seed=0)
 configs = {name: apply_overrides(base, [f"loss.identity_weight={w}"]) for name, w in (("with", 1), ("without", 0))}
 g_params = count_parameters(HoloGANGenerator(base.generator))
 print(
-    f"{steps} steps of batch {base.train.batch_size}, generator with {g_params:,} parameters, z_dim {base.generator.z_dim}"
+    f"{steps} steps of batch {base.train.batch_size}; generator: {g_params:,} parameters, z_dim {base.generator.z_dim}"
 )
 
 # %% [markdown]
-# During training we track the **latent-recovery error** of D's own identity head: the MSE between $z$ and
-# $\hat z$ on a fixed set of generated images at random views (not training images: fresh codes, fixed once).
+# Every `eval_every` steps we record D's own latent-recovery error on 128 fixed codes at random views, and the
+# pixel stability ratio of K fixed identities over the azimuth sweep.
 
 # %%
-rng = torch.Generator().manual_seed(123)
-z_eval = torch.rand(128, base.generator.z_dim, generator=rng) * 2 - 1  # (128, 16)
 pose = base.data
+rng = torch.Generator().manual_seed(123)
+z_eval = torch.rand(128, base.generator.z_dim, generator=rng) * 2 - 1  # (128, 16): fresh codes, fixed once
 views_eval = sample_views(128, pose.azimuth_range, pose.elevation_range, generator=rng)  # (128, 2) degrees
 zero_guess = float(z_eval.pow(2).mean())  # the "answer 0" reference on these codes
+K, T = pick(ci=8, cpu=12), 9
+z_ids = torch.rand(K, base.generator.z_dim, generator=torch.Generator().manual_seed(7)) * 2 - 1  # (K, 16)
+sweep = azimuth_sweep(T, pose.azimuth_range, elevation=sum(pose.elevation_range) / 2)  # (T, 2)
 
-trainers, curves = {}, {}
+trainers, history = {}, {}
 with tempfile.TemporaryDirectory() as tmp:
     for name, cfg in configs.items():
         seed_everything(0)
         trainer = Trainer(cfg, f"{tmp}/{name}", dataset=dataset)
-        curve = []
+        rows = []  # (step, D's head MSE, pixel stability ratio)
         for step in range(steps + 1):
             if step % eval_every == 0:
-                curve.append((step, latent_recovery_error(trainer.G, latent_head(trainer.D), z_eval, views_eval)))
+                mse = latent_recovery_error(trainer.G, latent_head(trainer.D), z_eval, views_eval)
+                ratio = identity_stability(render_sweeps(trainer.G, z_ids, sweep).flatten(2)).ratio  # (K, T, 3·H·W)
+                rows.append((step, mse, ratio))
             if step < steps:
                 trainer.train_step()
-        trainers[name], curves[name] = trainer, curve
-# a GAN's curves jump from one evaluation to the next: summarise each by its mean over the second half
-late = {name: [err for step, err in curve if step >= steps // 2] for name, curve in curves.items()}
-head_error = {name: sum(errs) / len(errs) for name, errs in late.items()}
-for name, curve in curves.items():
-    print(
-        f"{name:>7} identity loss: D's head MSE {curve[0][1]:.4f} at step 0, "
-        f"mean {head_error[name]:.4f} over steps {steps // 2}-{steps}"
-    )
+        trainers[name], history[name] = trainer, rows
+
+
+def late_mean(name: str, column: int) -> float:
+    """Mean over the second half of training: single evaluations of a GAN jump around."""
+    values = [row[column] for row in history[name] if row[0] >= steps // 2]
+    return sum(values) / len(values)
+
+
+head_error = {name: late_mean(name, 1) for name in history}
+pixel_ratio = {name: late_mean(name, 2) for name in history}
+n_late = sum(1 for row in history["with"] if row[0] >= steps // 2)
+print(f"means over the second half of training (steps {steps // 2}-{steps}, {n_late} evaluations)")
+table = {"D's head latent MSE": head_error, "pixel stability ratio": pixel_ratio}
+print(f"{'':<30}{'with':>9}{'without':>9}")
+for label, values in table.items():
+    print(f"{label:<30}{values['with']:>9.4f}{values['without']:>9.4f}")
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.4))
-for name, curve in curves.items():
-    ax.plot(*zip(*curve), marker=".", label=f"{name} identity loss")
-ax.axhline(zero_guess, color="k", ls=":", lw=1, label="always answer 0 (E[z²])")
-ax.set_xlabel("training step")
-ax.set_ylabel("MSE(z, D's ẑ) on held-out fakes")
-ax.set_title("latent recovery by D's identity head")
-ax.legend(fontsize=8)
+fig, axs = plt.subplots(1, 2, figsize=(11, 3.4))
+for name, rows in history.items():
+    step_axis = [r[0] for r in rows]
+    axs[0].plot(step_axis, [r[1] for r in rows], marker=".", label=f"{name} identity loss")
+    axs[1].plot(step_axis, [r[2] for r in rows], marker=".", label=f"{name} identity loss")
+axs[0].axhline(zero_guess, color="k", ls=":", lw=1, label="always answer 0 (E[z²])")
+axs[0].set_ylabel("MSE(z, D's ẑ) on held-out fakes")
+axs[0].set_title("latent recovery by D's identity head")
+axs[1].set_ylabel("intra / inter pixel distance")
+axs[1].set_title(f"pixel stability over the azimuth sweep ({K} identities)")
+for ax in axs:
+    ax.axvspan(steps // 2, steps, color="0.93", zorder=0)  # the averaged second half
+    ax.set_xlabel("training step")
+    ax.legend(fontsize=8)
+plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With the loss, D's head learns to read $z$ and its error falls below the "answer 0" line; without it, the
-# head is never trained and stays at the reference. That alone says nothing about the *generators*: the
-# second run simply never trained its head. To compare the generators with one ruler, we freeze each and
-# train a **fresh probe** on it (the same small architecture, the same steps, codes and views for both):
+# With the loss, D's head learns to read $z$ and its error drops below the "answer 0" line; without it, the
+# head is never trained and stays on the line. That alone says nothing about the *generators* — the second run
+# simply never trained its head. To compare the generators with one ruler, we freeze each and train a **fresh
+# probe** on it: the same small architecture, the same steps, codes and views for both.
 
 # %%
 probe_steps = pick(ci=60, cpu=200)
 probes = {}
 for name, trainer in trainers.items():
-    probe, losses = train_latent_probe(
+    probes[name], _ = train_latent_probe(
         trainer.G,
         trainer.D.cfg,
         steps=probe_steps,
@@ -199,41 +248,28 @@ for name, trainer in trainers.items():
         lr=1e-3,
         seed=0,
     )
-    probes[name] = probe
 probe_error = {n: latent_recovery_error(trainers[n].G, latent_head(p), z_eval, views_eval) for n, p in probes.items()}
 rows = {
-    "D's own head (2nd-half mean)": (head_error["with"], head_error["without"]),
+    "D's head (2nd-half mean)": (head_error["with"], head_error["without"]),
     f"fresh probe, {probe_steps} steps": (probe_error["with"], probe_error["without"]),
     "always answer 0": (zero_guess, zero_guess),
 }
-print(f"{'latent-recovery MSE':<32}{'with':>9}{'without':>9}")
+print(f"{'latent-recovery MSE':<30}{'with':>9}{'without':>9}")
 for label, (a, b) in rows.items():
-    print(f"{label:<32}{a:>9.4f}{b:>9.4f}")
+    print(f"{label:<30}{a:>9.4f}{b:>9.4f}")
 
 # %% [markdown]
-# ## 4. Does the identity stay put when the view changes?
-#
-# Now the question the loss is really about. Take K identities and render each at T azimuths from −60° to
-# +60°. With an embedding $e$ of each image (a regressed $\hat z$, or simply the pixels), measure
-#
-# $$\text{ratio} = \frac{\text{mean distance between two views of the same identity}}
-# {\text{mean distance between two identities seen from the same view}} .$$
-#
-# 0 means the embedding ignores the view; about 1 means a view change moves it as far as a new identity.
-# First, the sweeps themselves (rows: identities; columns: azimuth):
+# The same identities swept through the views by the two final generators (rows: identities; columns:
+# azimuth −60° … +60°):
 
 # %%
-K, T = pick(ci=8, cpu=12), 9
-z_ids = torch.rand(K, base.generator.z_dim, generator=torch.Generator().manual_seed(7)) * 2 - 1  # (K, 16)
-sweep = azimuth_sweep(T, pose.azimuth_range, elevation=sum(pose.elevation_range) / 2)  # (T, 2)
-sweeps = {name: render_sweeps(trainer.G.eval(), z_ids, sweep) for name, trainer in trainers.items()}  # (K, T, 3, H, W)
+sweeps = {name: render_sweeps(trainer.G, z_ids, sweep) for name, trainer in trainers.items()}  # (K, T, 3, H, W)
 for name, images in sweeps.items():
-    show_images(
-        images[:4].flatten(0, 1),
-        nrow=T,
-        scale=2.2,
-        title=f"{name} identity loss: 4 identities × azimuth {sweep[0, 0]:.0f}° … {sweep[-1, 0]:.0f}°",
-    )
+    show_images(images[:4].flatten(0, 1), nrow=T, scale=2.2, title=f"{name} identity loss, step {steps}")
+
+# %% [markdown]
+# And the stability ratio of these final sweeps under three embeddings: the pixels, the fresh probe's $\hat z$
+# and D's own $\hat z$ (`identity_stability` is the library version of `my_stability_ratio`):
 
 # %%
 stability = {}
@@ -241,58 +277,47 @@ for name, images in sweeps.items():
     stability[name] = {
         "pixels": identity_stability(images.flatten(2)),  # (K, T, 3·H·W)
         "fresh probe ẑ": identity_stability(embed(latent_head(probes[name]), images)),  # (K, T, 16)
-        "D's own head ẑ": identity_stability(embed(latent_head(trainers[name].D), images)),
+        "D's own head ẑ*": identity_stability(embed(latent_head(trainers[name].D), images)),
     }
-print(f"{'stability ratio (lower = steadier)':<36}{'with':>9}{'without':>9}")
+print(f"final generators {'with identity loss':>37}{'without':>27}")
+print(f"{'embedding':<18}" + f"{'intra':>9}{'inter':>9}{'ratio':>9}" * 2)
 for kind in stability["with"]:
-    print(f"{kind:<36}{stability['with'][kind].ratio:>9.3f}{stability['without'][kind].ratio:>9.3f}")
+    cells = [stability[n][kind] for n in ("with", "without")]
+    print(f"{kind:<18}" + "".join(f"{c.intra:>9.3f}{c.inter:>9.3f}{c.ratio:>9.3f}" for c in cells))
+print("* without the identity loss this head is never trained: its ẑ is a random function of D's features")
 
 # %%
 kinds = list(stability["with"])
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
 for i, name in enumerate(("with", "without")):
-    ax.bar(
-        [k + (i - 0.5) * 0.38 for k in range(len(kinds))],
-        [stability[name][k].ratio for k in kinds],
-        width=0.38,
-        label=f"{name} identity loss",
-    )
+    positions = [k + (i - 0.5) * 0.38 for k in range(len(kinds))]
+    ax.bar(positions, [stability[name][k].ratio for k in kinds], width=0.38, label=f"{name} identity loss")
 ax.set_xticks(range(len(kinds)), kinds)
 ax.set_ylabel("intra / inter distance")
-ax.set_title(f"identity stability over a ±60° azimuth sweep ({K} identities)")
+ax.set_title(f"stability of the final sweeps ({K} identities; * see above)")
 ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
 # ## 5. What the numbers say
 #
-# The cell below states the comparisons the experiment supports, computed from the tables above.
+# The comparisons, computed from the tables above (positive = the run *with* the identity loss is better):
 
 # %%
-gap_head = head_error["without"] - head_error["with"]
-gap_probe = probe_error["without"] - probe_error["with"]
-gap_stab = stability["without"]["fresh probe ẑ"].ratio - stability["with"]["fresh probe ẑ"].ratio
-print(f"D's own head: without − with = {gap_head:+.4f} MSE ({100 * gap_head / head_error['without']:+.0f} %)")
-print(
-    f"fresh probe on the frozen generators: without − with = {gap_probe:+.4f} MSE "
-    f"({100 * gap_probe / probe_error['without']:+.0f} %)"
-)
-print(f"probe stability ratio: without − with = {gap_stab:+.3f}")
+comparisons = {
+    "D's head latent MSE (2nd-half mean)": (head_error["without"] - head_error["with"], head_error["without"]),
+    "fresh-probe latent MSE (final)": (probe_error["without"] - probe_error["with"], probe_error["without"]),
+    "pixel stability ratio (2nd-half mean)": (pixel_ratio["without"] - pixel_ratio["with"], pixel_ratio["without"]),
+    "probe-ẑ stability ratio (final)": (
+        stability["without"]["fresh probe ẑ"].ratio - stability["with"]["fresh probe ẑ"].ratio,
+        stability["without"]["fresh probe ẑ"].ratio,
+    ),
+}
+for label, (gap, reference) in comparisons.items():
+    print(f"{label:<40} without − with = {gap:+.4f}  ({100 * gap / reference:+.0f} % of 'without')")
 
 # %% [markdown]
-# Reading them honestly (stored outputs: the `cpu` profile; `ci` runs fewer steps):
-#
-# * **The regressor side is clear.** With the loss, D's identity head learns to read $z$ from generated
-#   images at any view; its error falls steadily below the "answer 0" reference while the untrained head of
-#   the second run stays on it. D's own ẑ is also view-stable: the loss trains it on random views.
-# * **The generator side is not visible yet.** A fresh probe reads $z$ off both generators about equally well,
-#   and the probe's stability ratios (and the pixel ratios) are close, sometimes in favour of the run *without*
-#   the loss. At a few hundred steps of a tiny generator, most of what makes $z$ readable comes from the
-#   architecture itself: $z$ enters every layer through AdaIN, independently of the view (lesson 03), so even an
-#   untrained generator's images carry it. The identity loss is a *regulariser* that keeps this property from
-#   being lost over a long training run; its effect on the generator needs the paper's scale to show — the
-#   authors add it for their 128 px models, and the official 64 px configuration turns it off
-#   (`docs/fidelity.md`). Lesson 07 measures identity preservation on GPU-trained models with and without it.
+# READING_PLACEHOLDER
 #
 # ## Check yourself
 #
