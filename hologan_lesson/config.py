@@ -224,7 +224,7 @@ def _cpu() -> RunConfig:
         ),
         discriminator=DiscriminatorConfig(resolution=32, channels=(32, 64, 128)),
         data=DataConfig(name="synthetic", resolution=32, num_images=20000),
-        train=TrainConfig(steps=2500, batch_size=16, log_every=25, sample_every=250, checkpoint_every=500),
+        train=TrainConfig(steps=2000, batch_size=16, log_every=25, sample_every=250, checkpoint_every=500),
     )
 
 

@@ -34,6 +34,19 @@ def load_explorer_generator(path: str | Path, device: str | torch.device = "cpu"
     return load_generator(path, device)
 
 
+def checkpoint_step(path: str | Path) -> int:
+    """The training step a checkpoint file (or a run folder's newest checkpoint) was written at."""
+    from .checkpoint import list_checkpoints, load_checkpoint
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        found = list_checkpoints(path)
+        if not found:
+            raise ConfigError(f"{path}: no checkpoints found in {path / 'checkpoints'}")
+        return found[-1][0]
+    return int(load_checkpoint(path)["step"])
+
+
 def code_from_seed(generator: HoloGANGenerator, seed: int) -> Tensor:
     """A ``(1, z_dim)`` code from U(-1, 1) determined by ``seed`` (one half of a ``(z_shape, z_app)`` pair)."""
     device = next(generator.parameters()).device

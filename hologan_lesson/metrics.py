@@ -300,8 +300,9 @@ def train_probe(
         )
     train_idx, test_idx = torch.arange(n - n_test), torch.arange(n - n_test, n)
     gen = torch.Generator().manual_seed(spec.seed)
-    torch.manual_seed(spec.seed)  # initial weights
-    probe = PoseProbe(spec).to(device)
+    with torch.random.fork_rng(devices=[]):  # seeded initial weights, without touching the caller's RNG
+        torch.manual_seed(spec.seed)
+        probe = PoseProbe(spec).to(device)
     steps_per_epoch = len(train_idx) // spec.batch_size
     total = steps_per_epoch * spec.epochs
     opt = torch.optim.AdamW(probe.parameters(), lr=spec.lr, weight_decay=1e-4)
@@ -896,14 +897,21 @@ def evaluate_run(
     feature: nn.Module | None = None,
     log: Callable[[str], None] | None = print,
 ) -> dict[str, Any]:
-    """Evaluate a run folder's newest checkpoint; the result is also written to ``eval/eval_step_N.json``.
+    """Evaluate a run folder's newest checkpoint (or one checkpoint file, e.g. a slim export).
 
-    A stored result for the same checkpoint, settings and feature extractor is read back, not recomputed.
+    For a run folder the result is also written to ``eval/eval_step_N.json``, and a stored result for the same
+    checkpoint, settings and feature extractor is read back instead of recomputed.
     """
-    from .checkpoint import list_checkpoints
+    from .checkpoint import list_checkpoints, load_checkpoint
     from .train import load_generator, resolve_device
 
     run_dir = Path(run_dir)
+    if run_dir.is_file():  # a single checkpoint: evaluate it, store nothing
+        step = int(load_checkpoint(run_dir).get("step", -1))
+        generator, cfg = load_generator(run_dir, resolve_device(device))
+        return {"step": step, **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature, log)}
+    if not (run_dir / "config.json").is_file():
+        raise ConfigError(f"{run_dir} is not a run folder (no config.json) nor a checkpoint file")
     found = list_checkpoints(run_dir)
     if not found:
         raise ConfigError(f"{run_dir}: no checkpoints in {run_dir / 'checkpoints'}; train it first")

@@ -237,6 +237,11 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         config_file = self.run_dir / "config.json"
         config_file.write_text(json.dumps(to_dict(self.cfg), indent=2))
+        info = self.run_dir / "run_info.json"
+        if not info.exists():  # which machine made this run's numbers
+            from .envcheck import machine_summary
+
+            info.write_text(json.dumps({"machine": machine_summary(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}))
         if self._writer is None:
             try:
                 from torch.utils.tensorboard import SummaryWriter

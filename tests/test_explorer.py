@@ -10,6 +10,7 @@ from hologan_lesson.checks.explorer import check_turntable_views
 from hologan_lesson.config import ConfigError, generator_config, make_config, to_dict
 from hologan_lesson.explorer import (
     Explorer,
+    checkpoint_step,
     code_from_seed,
     load_explorer_generator,
     turntable_frames,
@@ -85,6 +86,7 @@ def test_load_checkpoint_file_and_errors(generator, tmp_path):
     cfg.generator = generator.cfg
     path = save_checkpoint({"step": 7, "config": to_dict(cfg), "generator": generator.state_dict()}, tmp_path / "g.pt")
     loaded, loaded_cfg = load_explorer_generator(path)
+    assert checkpoint_step(path) == 7
     assert loaded_cfg.generator == generator.cfg and not loaded.training
     z, views = generator.sample_z(2), torch.tensor([[0.0, 0.0], [30.0, 10.0]])
     assert torch.equal(loaded(z, views), generator(z, views))

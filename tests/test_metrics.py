@@ -188,6 +188,16 @@ def test_evaluate_command(ci_run, probe, capsys, tmp_path):
     assert json.loads(stored.read_text())["results"]["kid_mean"] == results["kid_mean"]
 
 
+def test_evaluate_a_checkpoint_file(ci_run, probe, capsys, tmp_path):
+    from hologan_lesson.train import export_generator
+
+    slim = export_generator(ci_run, tmp_path / "slim.pt")
+    assert main(["evaluate", str(slim), "--features", "probe", *EVAL_ARGS]) == 0
+    printed = capsys.readouterr().out
+    assert "at step 2:" in printed and "pose consistency" in printed
+    assert not (tmp_path / "eval").exists()  # a single file: nothing stored next to it
+
+
 def test_evaluate_without_inception_weights_says_what_to_do(ci_run, probe, monkeypatch, capsys):
     import torch_fidelity.feature_extractor_inceptionv3 as fe
 

@@ -148,22 +148,24 @@ print("toy ratio (1 / 4):", my_stability_ratio(toy), "  library:", identity_stab
 # %% [markdown]
 # ## 4. Experiment: two small HoloGANs, with and without the identity loss
 #
-# Both runs use the library `Trainer` with the `ci` preset's small networks, the same seed, the same data and
-# the same number of steps. Two settings differ from the preset, the same in both runs, so that a CPU budget
-# shows something: a 16-number code (`generator.z_dim=16`; the paper's 128 dimensions need far more steps to
-# regress) and a learning rate of 5·10⁻⁴ instead of 10⁻⁴. The only difference between the runs is
+# Each pair of runs uses the library `Trainer` with the `ci` preset's small networks, the same seed, the same
+# data and the same number of steps. Two settings differ from the preset, the same in every run, so that a CPU
+# budget shows something: a 16-number code (`generator.z_dim=16`; the paper's 128 dimensions need far more
+# steps to regress) and a learning rate of 5·10⁻⁴ instead of 10⁻⁴. Within a pair the only difference is
 # `loss.identity_weight` (1 or 0): without it, the identity head exists but never receives a gradient.
+# The `cpu` profile trains two such pairs with different seeds, to see which differences survive a change of
+# seed.
 
 # %%
-steps = pick(ci=150, cpu=1000)
-eval_every = pick(ci=15, cpu=50)
+steps = pick(ci=150, cpu=500)
+eval_every = pick(ci=15, cpu=25)
+seeds = pick(ci=(0,), cpu=(0, 1))
 base = make_config("ci", overrides=["generator.z_dim=16", "train.lr_d=5e-4", "train.lr_g=5e-4"])
-dataset = InMemorySyntheticDataset(pick(ci=256, cpu=1024), resolution=64, seed=0)
-configs = {name: apply_overrides(base, [f"loss.identity_weight={w}"]) for name, w in (("with", 1), ("without", 0))}
+dataset = InMemorySyntheticDataset(pick(ci=256, cpu=512), resolution=64, seed=0)
+settings = {"with": 1, "without": 0}  # loss.identity_weight
 g_params = count_parameters(HoloGANGenerator(base.generator))
-print(
-    f"{steps} steps of batch {base.train.batch_size}; generator: {g_params:,} parameters, z_dim {base.generator.z_dim}"
-)
+print(f"{len(seeds)} seed(s) × 2 settings × {steps} steps of batch {base.train.batch_size}")
+print(f"generator: {g_params:,} parameters, z_dim {base.generator.z_dim}")
 
 # %% [markdown]
 # Every `eval_every` steps we record D's own latent-recovery error on 128 fixed codes at random views, and the
@@ -179,52 +181,46 @@ K, T = pick(ci=8, cpu=12), 9
 z_ids = torch.rand(K, base.generator.z_dim, generator=torch.Generator().manual_seed(7)) * 2 - 1  # (K, 16)
 sweep = azimuth_sweep(T, pose.azimuth_range, elevation=sum(pose.elevation_range) / 2)  # (T, 2)
 
-trainers, history = {}, {}
+trainers, history = {}, {}  # keyed by (setting, seed)
 with tempfile.TemporaryDirectory() as tmp:
-    for name, cfg in configs.items():
-        seed_everything(0)
-        trainer = Trainer(cfg, f"{tmp}/{name}", dataset=dataset)
-        rows = []  # (step, D's head MSE, pixel stability ratio)
-        for step in range(steps + 1):
-            if step % eval_every == 0:
-                mse = latent_recovery_error(trainer.G, latent_head(trainer.D), z_eval, views_eval)
-                ratio = identity_stability(render_sweeps(trainer.G, z_ids, sweep).flatten(2)).ratio  # (K, T, 3·H·W)
-                rows.append((step, mse, ratio))
-            if step < steps:
-                trainer.train_step()
-        trainers[name], history[name] = trainer, rows
+    for seed in seeds:
+        for name, weight in settings.items():
+            cfg = apply_overrides(base, [f"loss.identity_weight={weight}", f"train.seed={seed}"])
+            seed_everything(seed)
+            trainer = Trainer(cfg, f"{tmp}/{name}_{seed}", dataset=dataset)
+            rows = []  # (step, D's head MSE, pixel stability ratio)
+            for step in range(steps + 1):
+                if step % eval_every == 0:
+                    mse = latent_recovery_error(trainer.G, latent_head(trainer.D), z_eval, views_eval)
+                    images = render_sweeps(trainer.G, z_ids, sweep)  # (K, T, 3, H, W)
+                    rows.append((step, mse, identity_stability(images.flatten(2)).ratio))
+                if step < steps:
+                    trainer.train_step()
+            trainers[name, seed], history[name, seed] = trainer, rows
 
 
-def late_mean(name: str, column: int) -> float:
+def late_mean(run: tuple[str, int], column: int) -> float:
     """Mean over the second half of training: single evaluations of a GAN jump around."""
-    values = [row[column] for row in history[name] if row[0] >= steps // 2]
+    values = [row[column] for row in history[run] if row[0] >= steps // 2]
     return sum(values) / len(values)
 
 
-head_error = {name: late_mean(name, 1) for name in history}
-pixel_ratio = {name: late_mean(name, 2) for name in history}
-n_late = sum(1 for row in history["with"] if row[0] >= steps // 2)
-print(f"means over the second half of training (steps {steps // 2}-{steps}, {n_late} evaluations)")
-table = {"D's head latent MSE": head_error, "pixel stability ratio": pixel_ratio}
-print(f"{'':<30}{'with':>9}{'without':>9}")
-for label, values in table.items():
-    print(f"{label:<30}{values['with']:>9.4f}{values['without']:>9.4f}")
-
 # %%
 fig, axs = plt.subplots(1, 2, figsize=(11, 3.4))
-for name, rows in history.items():
-    step_axis = [r[0] for r in rows]
-    axs[0].plot(step_axis, [r[1] for r in rows], marker=".", label=f"{name} identity loss")
-    axs[1].plot(step_axis, [r[2] for r in rows], marker=".", label=f"{name} identity loss")
+for (name, seed), rows in history.items():
+    style = dict(color="C0" if name == "with" else "C1", ls=["-", "--"][seeds.index(seed) % 2], marker=".")
+    label = f"{name} identity loss, seed {seed}"
+    axs[0].plot([r[0] for r in rows], [r[1] for r in rows], label=label, **style)
+    axs[1].plot([r[0] for r in rows], [r[2] for r in rows], label=label, **style)
 axs[0].axhline(zero_guess, color="k", ls=":", lw=1, label="always answer 0 (E[z²])")
 axs[0].set_ylabel("MSE(z, D's ẑ) on held-out fakes")
 axs[0].set_title("latent recovery by D's identity head")
 axs[1].set_ylabel("intra / inter pixel distance")
 axs[1].set_title(f"pixel stability over the azimuth sweep ({K} identities)")
 for ax in axs:
-    ax.axvspan(steps // 2, steps, color="0.93", zorder=0)  # the averaged second half
+    ax.axvspan(steps // 2, steps, color="0.93", zorder=0)  # the second half, averaged below
     ax.set_xlabel("training step")
-    ax.legend(fontsize=8)
+axs[0].legend(fontsize=7)
 plt.tight_layout()
 plt.show()
 
@@ -232,13 +228,13 @@ plt.show()
 # With the loss, D's head learns to read $z$ and its error drops below the "answer 0" line; without it, the
 # head is never trained and stays on the line. That alone says nothing about the *generators* — the second run
 # simply never trained its head. To compare the generators with one ruler, we freeze each and train a **fresh
-# probe** on it: the same small architecture, the same steps, codes and views for both.
+# probe** on it: the same small architecture, the same steps, codes and views for all.
 
 # %%
-probe_steps = pick(ci=60, cpu=200)
+probe_steps = pick(ci=60, cpu=150)
 probes = {}
-for name, trainer in trainers.items():
-    probes[name], _ = train_latent_probe(
+for run, trainer in trainers.items():
+    probes[run], _ = train_latent_probe(
         trainer.G,
         trainer.D.cfg,
         steps=probe_steps,
@@ -248,73 +244,75 @@ for name, trainer in trainers.items():
         lr=1e-3,
         seed=0,
     )
-probe_error = {n: latent_recovery_error(trainers[n].G, latent_head(p), z_eval, views_eval) for n, p in probes.items()}
-rows = {
-    "D's head (2nd-half mean)": (head_error["with"], head_error["without"]),
-    f"fresh probe, {probe_steps} steps": (probe_error["with"], probe_error["without"]),
-    "always answer 0": (zero_guess, zero_guess),
-}
-print(f"{'latent-recovery MSE':<30}{'with':>9}{'without':>9}")
-for label, (a, b) in rows.items():
-    print(f"{label:<30}{a:>9.4f}{b:>9.4f}")
 
 # %% [markdown]
-# The same identities swept through the views by the two final generators (rows: identities; columns:
-# azimuth −60° … +60°):
+# The same identities swept through the views by the final generators of the first seed (rows: identities;
+# columns: azimuth −60° … +60°):
 
 # %%
-sweeps = {name: render_sweeps(trainer.G, z_ids, sweep) for name, trainer in trainers.items()}  # (K, T, 3, H, W)
-for name, images in sweeps.items():
-    show_images(images[:4].flatten(0, 1), nrow=T, scale=2.2, title=f"{name} identity loss, step {steps}")
+sweeps = {run: render_sweeps(trainer.G, z_ids, sweep) for run, trainer in trainers.items()}  # (K, T, 3, H, W)
+for name in settings:
+    show_images(
+        sweeps[name, seeds[0]][:4].flatten(0, 1), nrow=T, scale=2.2, title=f"{name} identity loss, step {steps}"
+    )
 
 # %% [markdown]
-# And the stability ratio of these final sweeps under three embeddings: the pixels, the fresh probe's $\hat z$
-# and D's own $\hat z$ (`identity_stability` is the library version of `my_stability_ratio`):
+# Now every number side by side. "2nd half" values are means over the second half of training; the others
+# are measured on the final generators (`identity_stability` is the library version of `my_stability_ratio`).
 
 # %%
-stability = {}
-for name, images in sweeps.items():
-    stability[name] = {
-        "pixels": identity_stability(images.flatten(2)),  # (K, T, 3·H·W)
-        "fresh probe ẑ": identity_stability(embed(latent_head(probes[name]), images)),  # (K, T, 16)
-        "D's own head ẑ*": identity_stability(embed(latent_head(trainers[name].D), images)),
+metrics = {}  # metric -> {(setting, seed): value}; lower is better for all of them
+for run in trainers:
+    images = sweeps[run]
+    values = {
+        "D's head MSE (2nd half)": late_mean(run, 1),
+        "fresh-probe MSE": latent_recovery_error(trainers[run].G, latent_head(probes[run]), z_eval, views_eval),
+        "pixel ratio (2nd half)": late_mean(run, 2),
+        "pixel ratio": identity_stability(images.flatten(2)).ratio,  # (K, T, 3·H·W)
+        "probe-ẑ ratio": identity_stability(embed(latent_head(probes[run]), images)).ratio,  # (K, T, 16)
+        "D's head ẑ ratio*": identity_stability(embed(latent_head(trainers[run].D), images)).ratio,
     }
-print(f"final generators {'with identity loss':>37}{'without':>27}")
-print(f"{'embedding':<18}" + f"{'intra':>9}{'inter':>9}{'ratio':>9}" * 2)
-for kind in stability["with"]:
-    cells = [stability[n][kind] for n in ("with", "without")]
-    print(f"{kind:<18}" + "".join(f"{c.intra:>9.3f}{c.inter:>9.3f}{c.ratio:>9.3f}" for c in cells))
+    for metric, value in values.items():
+        metrics.setdefault(metric, {})[run] = value
+print(f"{'':<26}" + "".join(f"{f'seed {s}':>20}" for s in seeds))
+print(f"{'(lower = better)':<26}" + f"{'with':>10}{'without':>10}" * len(seeds))
+for metric, values in metrics.items():
+    print(f"{metric:<26}" + "".join(f"{values['with', s]:>10.4f}{values['without', s]:>10.4f}" for s in seeds))
+print(f"{'always answer 0 (MSE)':<26}{zero_guess:>10.4f}")
 print("* without the identity loss this head is never trained: its ẑ is a random function of D's features")
-
-# %%
-kinds = list(stability["with"])
-fig, ax = plt.subplots(figsize=(6.5, 3.2))
-for i, name in enumerate(("with", "without")):
-    positions = [k + (i - 0.5) * 0.38 for k in range(len(kinds))]
-    ax.bar(positions, [stability[name][k].ratio for k in kinds], width=0.38, label=f"{name} identity loss")
-ax.set_xticks(range(len(kinds)), kinds)
-ax.set_ylabel("intra / inter distance")
-ax.set_title(f"stability of the final sweeps ({K} identities; * see above)")
-ax.legend(fontsize=8)
-plt.show()
 
 # %% [markdown]
 # ## 5. What the numbers say
 #
-# The comparisons, computed from the tables above (positive = the run *with* the identity loss is better):
+# For each metric and seed, how much lower (better) the run *with* the identity loss is, relative to the run
+# without it. A real effect should point the same way for every seed.
 
 # %%
-comparisons = {
-    "D's head latent MSE (2nd-half mean)": (head_error["without"] - head_error["with"], head_error["without"]),
-    "fresh-probe latent MSE (final)": (probe_error["without"] - probe_error["with"], probe_error["without"]),
-    "pixel stability ratio (2nd-half mean)": (pixel_ratio["without"] - pixel_ratio["with"], pixel_ratio["without"]),
-    "probe-ẑ stability ratio (final)": (
-        stability["without"]["fresh probe ẑ"].ratio - stability["with"]["fresh probe ẑ"].ratio,
-        stability["without"]["fresh probe ẑ"].ratio,
-    ),
-}
-for label, (gap, reference) in comparisons.items():
-    print(f"{label:<40} without − with = {gap:+.4f}  ({100 * gap / reference:+.0f} % of 'without')")
+gains = {m: [(v["without", s] - v["with", s]) / v["without", s] for s in seeds] for m, v in metrics.items()}
+fig, ax = plt.subplots(figsize=(8, 3.2))
+width = 0.8 / len(seeds)
+for i, seed in enumerate(seeds):
+    ax.bar(
+        [k + (i - (len(seeds) - 1) / 2) * width for k in range(len(gains))],
+        [100 * g[i] for g in gains.values()],
+        width=width,
+        label=f"seed {seed}",
+    )
+ax.axhline(0, color="k", lw=0.8)
+ax.set_xticks(range(len(gains)), [m.replace(" (", "\n(") for m in gains], fontsize=8)
+ax.set_ylabel("% better with the loss")
+ax.set_title("effect of the identity loss (> 0: helps)")
+ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+for metric, g in gains.items():
+    same_sign = len(seeds) > 1 and (all(x > 0 for x in g) or all(x < 0 for x in g))
+    verdict = (
+        "same sign for every seed"
+        if same_sign
+        else ("one seed only" if len(seeds) == 1 else "sign changes with the seed")
+    )
+    print(f"{metric:<26}" + "".join(f"{100 * x:>+8.0f} %" for x in g) + f"   {verdict}")
 
 # %% [markdown]
 # READING_PLACEHOLDER

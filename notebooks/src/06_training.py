@@ -25,6 +25,7 @@
 
 # %%
 import csv
+import json
 import tempfile
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from hologan_lesson.data import make_dataset
 from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.losses import discriminator_loss, generator_loss
 from hologan_lesson.rotation import sample_views
-from hologan_lesson.train import Trainer
+from hologan_lesson.train import Trainer, load_run_config
 
 seed_everything(0)
 print(machine_summary())
@@ -128,17 +129,22 @@ check_train_step(my_train_step, cfg, dataset)
 
 # %%
 RUN_DIR = Path(pick(ci=tempfile.mkdtemp(prefix="hologan-ci-"), cpu="../runs/demo", gpu="../runs/demo"))
-run_cfg = make_config("ci") if profile() == "ci" else make_config("cpu")
-finished = (RUN_DIR / "checkpoints" / f"ckpt_{run_cfg.train.steps:07d}.pt").exists()
-if not finished:
+if (RUN_DIR / "config.json").exists():  # a run made earlier, e.g. by `python -m hologan_lesson demo`
+    run_cfg = load_run_config(RUN_DIR)
+else:
+    run_cfg = make_config("ci") if profile() == "ci" else make_config("cpu")
+if not (RUN_DIR / "checkpoints" / f"ckpt_{run_cfg.train.steps:07d}.pt").exists():
     Trainer(run_cfg, RUN_DIR, resume=(RUN_DIR / "checkpoints").exists()).fit(progress=False)
 with (RUN_DIR / "metrics.csv").open() as fh:
     rows = list(csv.DictReader(fh))
-saved = to_dict(run_cfg)
-print(f"run folder: {RUN_DIR.name}, preset {saved['preset']}, {rows[-1]['step']} steps, "
-      f"batch {saved['train']['batch_size']}, {saved['data']['resolution']} px")
+print(f"preset {run_cfg.preset}: {rows[-1]['step']} steps, batch {run_cfg.train.batch_size}, "
+      f"{run_cfg.data.resolution} px, {run_cfg.data.name} data")
+info = RUN_DIR / "run_info.json"
+print("trained on:", json.loads(info.read_text())["machine"] if info.exists() else "(not recorded)")
 wall = float(rows[-1]["time"]) - float(rows[0]["time"])
-print(f"wall time of the logged steps: {wall / 60:.1f} min")
+speed = sorted(float(r["images_per_s"]) for r in rows if r["images_per_s"] != "nan")
+print(f"wall time of the logged steps: {wall / 60:.1f} min; median speed {speed[len(speed) // 2]:.0f} images/s")
+
 
 # %% [markdown]
 # ## 4. Losses
@@ -158,8 +164,15 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# A healthy HoloGAN run looks like most GANs: the adversarial losses oscillate without one side winning
-# outright, while the identity loss falls steadily (both networks minimise it).
+# How to read these curves:
+#
+# * **adversarial** — neither side should win outright. A low `d_adv` with a high `g_adv` means the
+#   discriminator is ahead, which is typical of the first few thousand steps.
+# * **identity** — if the discriminator regressed nothing (ẑ = 0), the loss would be E[z²] = 1/3 for
+#   z ~ U(−1, 1). The curve must fall below 1/3 before the identity term constrains anything; lesson 05
+#   measures how fast that happens.
+#
+# The next cell prints where the run shown here ended, so you can compare your own run with it.
 #
 # ## 5. Samples and view sweeps during training
 #
