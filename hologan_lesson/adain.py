@@ -22,9 +22,7 @@ ADAIN_EPS = 1e-8  # official code: rsqrt(variance + 1e-8)
 def adain(x: Tensor, scale: Tensor, bias: Tensor, eps: float = ADAIN_EPS) -> Tensor:
     """Normalise ``x`` (N, C, *spatial) per sample and channel, then apply ``scale``, ``bias`` (N, C)."""
     if x.ndim < 3:
-        raise ValueError(
-            f"adain expects (N, C, H, W) or (N, C, D, H, W) features, got shape {tuple(x.shape)}"
-        )
+        raise ValueError(f"adain expects (N, C, H, W) or (N, C, D, H, W) features, got shape {tuple(x.shape)}")
     for name, t in (("scale", scale), ("bias", bias)):
         if t.shape != x.shape[:2]:
             raise ValueError(f"{name} must be (N, C) = {tuple(x.shape[:2])}, got {tuple(t.shape)}")
@@ -62,9 +60,7 @@ class StyleMapping(nn.Module):
     def __init__(self, z_dim: int, channels: int, activation: str = "relu"):
         super().__init__()
         if activation not in ("relu", "none"):
-            raise ValueError(
-                f"StyleMapping activation must be 'relu' (official) or 'none' (paper), got {activation!r}"
-            )
+            raise ValueError(f"StyleMapping activation must be 'relu' (official) or 'none' (paper), got {activation!r}")
         self.channels = channels
         self.linear = nn.Linear(z_dim, 2 * channels)
         self.act = make_activation(activation)

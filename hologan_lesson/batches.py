@@ -63,9 +63,7 @@ class TensorBatches:
 
     def __init__(self, images: torch.Tensor, batch_size: int, device: torch.device, seed: int = 0):
         if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1] != 3:
-            raise ValueError(
-                f"TensorBatches wants uint8 (N, 3, H, W), got {images.dtype} {tuple(images.shape)}"
-            )
+            raise ValueError(f"TensorBatches wants uint8 (N, 3, H, W), got {images.dtype} {tuple(images.shape)}")
         self.images = images.to(device)
         self.device = device
         self.order = _Order(len(images), batch_size, seed)
@@ -95,9 +93,7 @@ class _EpochView(Dataset):
 class LoaderBatches:
     """A DataLoader over the rest of the current epoch's permutation (workers, pinned memory)."""
 
-    def __init__(
-        self, dataset: Dataset, batch_size: int, device: torch.device, seed: int = 0, num_workers: int = 0
-    ):
+    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int = 0, num_workers: int = 0):
         self.dataset, self.device, self.num_workers = dataset, device, num_workers
         self.order = _Order(len(dataset), batch_size, seed)
         self._iter = None

@@ -42,9 +42,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg = make_config(args.preset, args.dataset, args.set)
         run_dir = Path(args.run_dir) if args.run_dir else _run_dir(args.out, cfg.preset, cfg.data.name)
         if run_dir.exists() and any(run_dir.iterdir()):
-            raise ConfigError(
-                f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir"
-            )
+            raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
     dataset = _dataset(cfg)
     trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
     print(f"run folder: {run_dir}  (preset {cfg.preset}, dataset {cfg.data.name}, device {trainer.device})")
@@ -84,9 +82,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
             raise ConfigError(f"{src} not found: run from the repository root or pass --notebooks")
         nb = nbformat.read(src, as_version=4)
         start = time.perf_counter()
-        NotebookClient(
-            nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(nb_dir)}}
-        ).execute()
+        NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(nb_dir)}}).execute()
         nbformat.write(nb, out / lesson.filename)
         print(f"{lesson.filename}: ok in {time.perf_counter() - start:.1f} s -> {out / lesson.filename}")
     return 0
@@ -151,9 +147,7 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI"
-    )
+    ap = argparse.ArgumentParser(prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI")
     sub = ap.add_subparsers(dest="command", required=True)
 
     def run_options(p: argparse.ArgumentParser) -> None:
@@ -170,9 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train HoloGAN from a preset")
     p.add_argument("--preset", default="cpu", help=f"one of: {', '.join(PRESETS)}")
-    p.add_argument(
-        "--dataset", help="synthetic | celeba | cars | chairs | lsun | cats | PATH to a prepared folder"
-    )
+    p.add_argument("--dataset", help="synthetic | celeba | cars | chairs | lsun | cats | PATH to a prepared folder")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest checkpoint")
     run_options(p)
     p.set_defaults(func=cmd_train)

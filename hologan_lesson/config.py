@@ -232,9 +232,7 @@ def _colab() -> RunConfig:
     return RunConfig(
         preset="colab",
         data=DataConfig(name="celeba", resolution=64),
-        train=TrainConfig(
-            steps=100_000, batch_size=32, precision="fp16", sample_every=1000, checkpoint_every=2000
-        ),
+        train=TrainConfig(steps=100_000, batch_size=32, precision="fp16", sample_every=1000, checkpoint_every=2000),
     )
 
 
@@ -254,9 +252,7 @@ def _gpu() -> RunConfig:
 
 
 def _paper64() -> RunConfig:
-    return RunConfig(
-        preset="paper64", data=DataConfig(name="celeba", resolution=64), train=TrainConfig(steps=300_000)
-    )
+    return RunConfig(preset="paper64", data=DataConfig(name="celeba", resolution=64), train=TrainConfig(steps=300_000))
 
 
 def _paper128() -> RunConfig:
@@ -316,9 +312,7 @@ def apply_overrides(cfg: RunConfig, overrides: list[str]) -> RunConfig:
         parts = key.strip().split(".")
         for part in parts[:-1]:
             if not hasattr(target, part) or not dataclasses.is_dataclass(getattr(target, part)):
-                raise ConfigError(
-                    f"override {key!r}: no config section {part!r} (sections: {', '.join(_NESTED)})"
-                )
+                raise ConfigError(f"override {key!r}: no config section {part!r} (sections: {', '.join(_NESTED)})")
             target = getattr(target, part)
         name = parts[-1]
         if not hasattr(target, name):

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-REPO = (
-    "hologan-course/hologan-from-scratch"  # GitHub owner/name; placeholder until the public address is fixed
-)
+REPO = "hologan-course/hologan-from-scratch"  # GitHub owner/name; placeholder until the public address is fixed
 BRANCH = "main"
 
 
@@ -35,20 +33,14 @@ class Lesson:
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("00", "welcome", "Welcome to HoloGAN", "the course map and an environment check", "CPU"),
-    Lesson(
-        "01", "rotation", "Rigid-body rotation of 3D features", "`rotation_matrix`, `rotate_volume`", "CPU"
-    ),
+    Lesson("01", "rotation", "Rigid-body rotation of 3D features", "`rotation_matrix`, `rotate_volume`", "CPU"),
     Lesson("02", "projection", "The projection unit", "`ProjectionUnit`: depth collapse + 1×1 conv", "CPU"),
     Lesson("03", "generator", "AdaIN style control and the generator", "`AdaIN`, `HoloGANGenerator`", "CPU"),
     Lesson("03b", "meet_the_data", "Meet the data", "synthetic objects with true pose; CelebA crops", "CPU"),
-    Lesson(
-        "04", "style_discriminator", "The multi-scale style discriminator", "`HoloGANDiscriminator`", "CPU"
-    ),
+    Lesson("04", "style_discriminator", "The multi-scale style discriminator", "`HoloGANDiscriminator`", "CPU"),
     Lesson("05", "identity_loss", "The identity (latent regression) loss", "`identity_loss`", "CPU"),
     Lesson("06", "training", "Training HoloGAN", "the training step and the trainer", "GPU"),
-    Lesson(
-        "07", "ablations", "Measuring 3D control and the ablations", "KID, pose and identity metrics", "GPU"
-    ),
+    Lesson("07", "ablations", "Measuring 3D control and the ablations", "KID, pose and identity metrics", "GPU"),
     Lesson("08", "explorer", "Explore a trained HoloGAN", "an interactive viewer", "CPU"),
 )
 

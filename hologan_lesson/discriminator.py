@@ -101,9 +101,7 @@ class HoloGANDiscriminator(nn.Module):
         self.cfg = cfg
         k, c = cfg.kernel_size, cfg.channels
         # the first conv has neither spectral norm nor instance norm (official h0)
-        self.stem = nn.Sequential(
-            _init_conv(nn.Conv2d(cfg.in_channels, c[0], k, 2, (k - 1) // 2)), nn.LeakyReLU(0.2)
-        )
+        self.stem = nn.Sequential(_init_conv(nn.Conv2d(cfg.in_channels, c[0], k, 2, (k - 1) // 2)), nn.LeakyReLU(0.2))
         self.blocks = nn.ModuleList(
             DownBlock(c_in, c_out, k, cfg.spectral_norm, cfg.instance_norm_affine, cfg.style_statistic)
             for c_in, c_out in zip(c[:-1], c[1:])
@@ -130,9 +128,7 @@ class HoloGANDiscriminator(nn.Module):
         cfg = self.cfg
         expected = (cfg.in_channels, cfg.resolution, cfg.resolution)
         if images.ndim != 4 or tuple(images.shape[1:]) != expected:
-            raise ValueError(
-                f"discriminator expects (N, {', '.join(map(str, expected))}), got {tuple(images.shape)}"
-            )
+            raise ValueError(f"discriminator expects (N, {', '.join(map(str, expected))}), got {tuple(images.shape)}")
         if self.training and cfg.input_noise_std > 0:
             images = images + cfg.input_noise_std * torch.randn_like(images)
         h = self.stem(images)  # (N, C0, R/2, R/2)

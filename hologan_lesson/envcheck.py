@@ -22,9 +22,7 @@ def environment_report() -> dict[str, str]:
         "einops": einops.__version__,
         "matplotlib": matplotlib.__version__,
         "cuda available": str(torch.cuda.is_available()),
-        "device": torch.cuda.get_device_name(0)
-        if torch.cuda.is_available()
-        else f"CPU ({platform.machine()})",
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({platform.machine()})",
         "cpu threads": str(torch.get_num_threads()),
         "profile": profile(),
     }

@@ -104,14 +104,11 @@ def validate_config(cfg: GeneratorConfig) -> None:
     if cfg.z_input not in ("adain", "traditional"):
         raise ValueError(f"z_input must be 'adain' or 'traditional', got {cfg.z_input!r}")
     if cfg.z_input == "traditional" and cfg.separate_z:
-        raise ValueError(
-            "separate_z needs AdaIN (z_input='adain'): a traditional generator has one z at its input"
-        )
+        raise ValueError("separate_z needs AdaIN (z_input='adain'): a traditional generator has one z at its input")
     side = START_SIZE * 2 ** len(cfg.volume_channels)
     if side != cfg.volume_size:
         raise ValueError(
-            f"{len(cfg.volume_channels)} stride-2 3D layers take 4³ to {side}³, "
-            f"but volume_size={cfg.volume_size}"
+            f"{len(cfg.volume_channels)} stride-2 3D layers take 4³ to {side}³, but volume_size={cfg.volume_size}"
         )
     if cfg.volume_size * 2 ** len(cfg.image_channels) != cfg.resolution:
         raise ValueError(
@@ -131,17 +128,13 @@ class HoloGANGenerator(nn.Module):
         styled = cfg.z_input == "adain"
 
         def block(layer: nn.Module, channels: int, dims: int) -> StyledBlock:
-            return StyledBlock(
-                layer, channels, dims, cfg.z_dim, cfg.activation, cfg.mapping_activation, styled
-            )
+            return StyledBlock(layer, channels, dims, cfg.z_dim, cfg.activation, cfg.mapping_activation, styled)
 
         c = cfg.const_channels
         start = ConstantInput(c) if styled else LinearInput(cfg.z_dim, c)
         blocks3d = [block(start, c, 3)]
         for out in cfg.volume_channels:  # each doubles D, H, W exactly
-            blocks3d.append(
-                block(nn.ConvTranspose3d(c, out, 3, stride=2, padding=1, output_padding=1), out, 3)
-            )
+            blocks3d.append(block(nn.ConvTranspose3d(c, out, 3, stride=2, padding=1, output_padding=1), out, 3))
             c = out
         self.blocks3d = nn.ModuleList(blocks3d)
 
@@ -185,8 +178,7 @@ class HoloGANGenerator(nn.Module):
             return z_shape, z_app
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
-                f"z must be (N, {self.latent_dim}) or a pair (z_shape, z_appearance) of (N, {d}), "
-                f"got {tuple(z.shape)}"
+                f"z must be (N, {self.latent_dim}) or a pair (z_shape, z_appearance) of (N, {d}), got {tuple(z.shape)}"
             )
         if self.cfg.separate_z:
             return z[:, :d], z[:, d:]
@@ -284,25 +276,19 @@ def render_views(
     return torch.cat(images)  # (T, 3, H, W)
 
 
-def azimuth_sweep(
-    n: int, azimuth_range: tuple[float, float] = (-60.0, 60.0), elevation: float = 0.0
-) -> Tensor:
+def azimuth_sweep(n: int, azimuth_range: tuple[float, float] = (-60.0, 60.0), elevation: float = 0.0) -> Tensor:
     """``n`` views evenly spaced in azimuth at a fixed elevation: ``(n, 2)`` degrees."""
     azimuth = torch.linspace(azimuth_range[0], azimuth_range[1], n)
     return torch.stack([azimuth, torch.full_like(azimuth, elevation)], dim=1)
 
 
-def elevation_sweep(
-    n: int, elevation_range: tuple[float, float] = (-30.0, 30.0), azimuth: float = 0.0
-) -> Tensor:
+def elevation_sweep(n: int, elevation_range: tuple[float, float] = (-30.0, 30.0), azimuth: float = 0.0) -> Tensor:
     """``n`` views evenly spaced in elevation at a fixed azimuth: ``(n, 2)`` degrees."""
     elevation = torch.linspace(elevation_range[0], elevation_range[1], n)
     return torch.stack([torch.full_like(elevation, azimuth), elevation], dim=1)
 
 
-def resample_shape(
-    generator: HoloGANGenerator, z: ZLike, rng: torch.Generator | None = None
-) -> tuple[Tensor, Tensor]:
+def resample_shape(generator: HoloGANGenerator, z: ZLike, rng: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
     """A new ``z_shape`` from U(-1, 1), the same ``z_appearance``: the pair to pass as ``z``."""
     z_shape, z_app = generator.split_z(z)
     return uniform_z(tuple(z_shape.shape), rng, z_shape.device).to(z_shape.dtype), z_app

@@ -62,9 +62,7 @@ def rotation_matrix(azimuth: Angle, elevation: Angle) -> torch.Tensor:
 def view_to_rotation(view: torch.Tensor) -> torch.Tensor:
     """``(N, 2)`` views in degrees (azimuth, elevation) -> ``(N, 3, 3)`` rotation matrices."""
     if view.ndim != 2 or view.shape[1] != 2:
-        raise ValueError(
-            f"view must have shape (N, 2) = (azimuth, elevation) in degrees, got {tuple(view.shape)}"
-        )
+        raise ValueError(f"view must have shape (N, 2) = (azimuth, elevation) in degrees, got {tuple(view.shape)}")
     return rotation_matrix(view[:, 0], view[:, 1])
 
 
@@ -98,9 +96,7 @@ class PoseRange:
 # Official HoloGAN code measures azimuth around 270° (frontal) and elevation around 90° (horizon).
 # Here: azimuth = official - 270, elevation = official - 90. See docs/fidelity.md.
 POSE_RANGES: dict[str, PoseRange] = {
-    "celeba": PoseRange(
-        (-50.0, 50.0), (-20.0, 20.0), "official config_HoloGAN.json: azi 220-320, ele 70-110"
-    ),
+    "celeba": PoseRange((-50.0, 50.0), (-20.0, 20.0), "official config_HoloGAN.json: azi 220-320, ele 70-110"),
     "cats": PoseRange((-50.0, 50.0), (-20.0, 20.0), "paper supplementary (same as CelebA)"),
     "cars": PoseRange((-180.0, 180.0), (0.0, 35.0), "paper supplementary: full azimuth circle"),
     "chairs": PoseRange((-180.0, 180.0), (0.0, 35.0), "paper supplementary: full azimuth circle"),

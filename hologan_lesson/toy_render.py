@@ -98,9 +98,7 @@ def fit_projection_toy(
     return fit
 
 
-def _box(
-    volume: torch.Tensor, lo: tuple[float, float, float], hi: tuple[float, float, float], rgb: tuple
-) -> None:
+def _box(volume: torch.Tensor, lo: tuple[float, float, float], hi: tuple[float, float, float], rgb: tuple) -> None:
     """Paint an opaque box given in normalised (x, y, z) coordinates into an RGBA ``(4, D, H, W)`` volume."""
     size = volume.shape[-1]
     c = (2 * torch.arange(size) + 1) / size - 1  # voxel centres, align_corners=False

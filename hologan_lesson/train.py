@@ -113,9 +113,7 @@ class Trainer:
             from .data import make_dataset
 
             dataset = make_dataset(cfg.data)
-        self.batches = make_batches(
-            dataset, t.batch_size, self.device, seed=t.seed + 3, num_workers=t.num_workers
-        )
+        self.batches = make_batches(dataset, t.batch_size, self.device, seed=t.seed + 3, num_workers=t.num_workers)
         self.step = 0
         self._pending: list[StepResult] = []
         self._csv_fields: list[str] | None = None
@@ -128,11 +126,7 @@ class Trainer:
         if not self.cfg.train.lr_decay:
             return 1.0
         half = self.cfg.train.steps // 2  # official: constant for the first half, then linear to zero
-        return (
-            1.0
-            if step < half
-            else max(0.0, (self.cfg.train.steps - step) / max(1, self.cfg.train.steps - half))
-        )
+        return 1.0 if step < half else max(0.0, (self.cfg.train.steps - step) / max(1, self.cfg.train.steps - half))
 
     def _sample_z(self, n: int, generator: torch.Generator) -> torch.Tensor:
         shape = (n, self.G.latent_dim)
@@ -220,9 +214,7 @@ class Trainer:
             self._flush(images_per_s=float("nan"))
             path = self.save()
             bar.close()
-            print(
-                f"\ninterrupted at step {self.step}: checkpoint saved to {path}\nresume with --resume {self.run_dir}"
-            )
+            print(f"\ninterrupted at step {self.step}: checkpoint saved to {path}\nresume with --resume {self.run_dir}")
             raise
         finally:
             with contextlib.suppress(ValueError):
@@ -255,9 +247,7 @@ class Trainer:
         if not self._pending:
             return {}
         names = list(self._pending[0].terms)
-        values = torch.stack(
-            [torch.stack([r.terms[n] for n in names]) for r in self._pending]
-        ).cpu()  # one sync
+        values = torch.stack([torch.stack([r.terms[n] for n in names]) for r in self._pending]).cpu()  # one sync
         bad = ~torch.isfinite(values)
         if bad.any():
             i, j = (int(x) for x in bad.nonzero()[0])
@@ -410,9 +400,7 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     return run_config_from_dict(json.loads(path.read_text()))
 
 
-def load_generator(
-    path: str | Path, device: str | torch.device = "cpu"
-) -> tuple[HoloGANGenerator, RunConfig]:
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:
     """A trained generator (eval mode) from a checkpoint file or a run folder (newest checkpoint)."""
     path = Path(path)
     if path.is_dir():

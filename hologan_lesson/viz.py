@@ -29,9 +29,7 @@ def image_grid(images: torch.Tensor, nrow: int = 8, pad: int = 1) -> np.ndarray:
     grid = np.full((rows * (h + pad) + pad, ncol * (w + pad) + pad, c), 255, dtype=np.uint8)
     for i in range(n):
         r, k = divmod(i, ncol)
-        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + k * (w + pad) : pad + k * (w + pad) + w] = (
-            arr[i]
-        )
+        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + k * (w + pad) : pad + k * (w + pad) + w] = arr[i]
     return grid
 
 
@@ -44,9 +42,7 @@ def show_images(
 ) -> None:
     """Show a grid of images in [-1, 1]; optional per-column labels for a single row."""
     grid = image_grid(images, nrow)
-    fig, ax = plt.subplots(
-        figsize=(scale * grid.shape[1] / 40, scale * grid.shape[0] / 40 + (0.4 if title else 0))
-    )
+    fig, ax = plt.subplots(figsize=(scale * grid.shape[1] / 40, scale * grid.shape[0] / 40 + (0.4 if title else 0)))
     ax.imshow(grid, interpolation="nearest")
     ax.set_axis_off()
     if title:
@@ -66,9 +62,7 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8) -> Path:
     return path
 
 
-def save_gif(
-    frames: Sequence[np.ndarray] | torch.Tensor, path: str | Path, fps: float = 10.0, scale: int = 1
-) -> Path:
+def save_gif(frames: Sequence[np.ndarray] | torch.Tensor, path: str | Path, fps: float = 10.0, scale: int = 1) -> Path:
     """Write frames (uint8 ``(H, W, 3)`` arrays, or a ``(T, 3, H, W)`` tensor in [-1, 1]) as a looping GIF."""
     if isinstance(frames, torch.Tensor):
         frames = list(to_uint8(frames))

@@ -87,9 +87,7 @@ class ViewPanel:
             description="elevation",
         )
         self.new_shape = widgets.Button(description="new shape", tooltip="redraw z_shape, keep z_appearance")
-        self.new_appearance = widgets.Button(
-            description="new appearance", tooltip="redraw z_appearance, keep z_shape"
-        )
+        self.new_appearance = widgets.Button(description="new appearance", tooltip="redraw z_appearance, keep z_shape")
         # shown at its own pixel size: in the column VBox a flex item would otherwise stretch to the full
         # output width (and as tall), pushing the sliders out of sight while you turn them
         self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))

@@ -24,9 +24,7 @@ def test_matches_hand_computation(spatial):
     scale, bias = torch.randn(3, 4, generator=g), torch.randn(3, 4, generator=g)
     out = adain(x, scale, bias, eps=1e-5)
     assert out.shape == x.shape and out.dtype == x.dtype
-    np.testing.assert_allclose(
-        out.numpy(), hand_adain(x.numpy(), scale.numpy(), bias.numpy(), 1e-5), atol=1e-5
-    )
+    np.testing.assert_allclose(out.numpy(), hand_adain(x.numpy(), scale.numpy(), bias.numpy(), 1e-5), atol=1e-5)
 
 
 def test_output_statistics_are_the_style():

@@ -79,3 +79,18 @@ def test_unknown_field_in_saved_config():
     data["train"]["bogus"] = 1
     with pytest.raises(ValueError, match="bogus"):
         run_config_from_dict(data)
+
+
+def test_32px_configs_build_matching_networks():
+    import torch
+
+    from hologan_lesson.config import discriminator_config, generator_config
+    from hologan_lesson.discriminator import HoloGANDiscriminator
+    from hologan_lesson.generator import HoloGANGenerator
+
+    g = HoloGANGenerator(generator_config(32, width=1 / 8))
+    d = HoloGANDiscriminator(discriminator_config(32, width=1 / 8))
+    images = g(torch.rand(2, 128) * 2 - 1, torch.zeros(2, 2))
+    assert images.shape == (2, 3, 32, 32) and d(images).logit.shape == (2,)
+    cpu = make_config("cpu")
+    assert cpu.data.resolution == 32 and cpu.generator.resolution == 32

@@ -204,7 +204,7 @@ def test_bad_configs_raise_clear_errors(cfg, match):
 def test_wrong_image_size_raises():
     with pytest.raises(ValueError, match=r"expects \(N, 3, 32, 32\)"):
         small()(torch.randn(2, 3, 64, 64))
-    with pytest.raises(ValueError, match="resolution must be 64 or 128"):
+    with pytest.raises(ValueError, match="resolution must be 32, 64 or 128"):
         discriminator_config(96)
 
 

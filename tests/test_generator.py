@@ -164,9 +164,7 @@ def test_traditional_variant_has_no_style_anywhere():
     mappings = sum(count_parameters(m) for m in styled.modules() if isinstance(m, StyleMapping))
     norm_channels = cfg.const_channels + sum(cfg.volume_channels) + sum(cfg.image_channels)
     linear_input = cfg.z_dim * cfg.const_channels * 64 + cfg.const_channels * 64
-    expected = (
-        count_parameters(styled) - mappings - cfg.const_channels * 64 + linear_input + 2 * norm_channels
-    )
+    expected = count_parameters(styled) - mappings - cfg.const_channels * 64 + linear_input + 2 * norm_channels
     assert count_parameters(g) == expected
     with pytest.raises(ValueError, match="separate_z needs AdaIN"):
         small(64, z_input="traditional", separate_z=True)
@@ -267,9 +265,7 @@ def test_resample_shape_and_appearance():
     assert torch.equal(z_app, z) and not torch.allclose(z_shape, z) and z_shape.abs().max() <= 1
     z_shape2, z_app2 = resample_appearance(g, z, torch.Generator().manual_seed(3))
     assert torch.equal(z_shape2, z) and torch.equal(z_app2, z_shape)  # same draw from the same seed
-    torch.testing.assert_close(
-        stages(g, (z_shape2, z_app2), VIEWS[:2])["rotated"], stages(g, z, VIEWS[:2])["rotated"]
-    )
+    torch.testing.assert_close(stages(g, (z_shape2, z_app2), VIEWS[:2])["rotated"], stages(g, z, VIEWS[:2])["rotated"])
 
 
 def test_trace_shapes_follows_the_architecture():
@@ -378,8 +374,6 @@ def test_last_layer_equals_tf_same_stride_one_transposed_conv():
     expected = torch.tanh(tf_like(x)[:, :, 1:11, 1:11])  # (2, 3, 10, 10)
     conv = g.to_rgb[1]
     with torch.no_grad():
-        conv.weight.copy_(
-            tf_like.weight.transpose(0, 1).flip(2, 3)
-        )  # (in, out, k, k) -> (out, in, k, k), flipped
+        conv.weight.copy_(tf_like.weight.transpose(0, 1).flip(2, 3))  # (in, out, k, k) -> (out, in, k, k), flipped
         conv.bias.copy_(tf_like.bias)
     torch.testing.assert_close(g.to_rgb(x), expected, atol=1e-6, rtol=1e-5)

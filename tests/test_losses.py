@@ -42,9 +42,7 @@ REAL_STYLE, FAKE_STYLE = [[1.0, 0.0], [-0.5, 3.0]], [[-2.0, 0.5], [0.25, -1.0]]
 Z_HAT, Z = [[0.5, -0.5], [0.0, 1.0]], [[1.0, 0.0], [0.0, -1.0]]
 GAN_D = mean([bce_real(x) for x in REAL]) + mean([bce_fake(x) for x in FAKE])
 GAN_G = mean([bce_real(x) for x in FAKE])
-STYLE_D = sum(
-    mean([bce_real(x) for x in r]) + mean([bce_fake(x) for x in f]) for r, f in zip(REAL_STYLE, FAKE_STYLE)
-)
+STYLE_D = sum(mean([bce_real(x) for x in r]) + mean([bce_fake(x) for x in f]) for r, f in zip(REAL_STYLE, FAKE_STYLE))
 STYLE_G = sum(mean([bce_real(x) for x in f]) for f in FAKE_STYLE)
 IDENTITY = (0.25 + 0.25 + 0.0 + 4.0) / 4  # squared differences of Z_HAT - Z, averaged
 
@@ -53,9 +51,7 @@ def t(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float64)
 
 
-def outputs(
-    with_style: bool = True, with_latent: bool = True
-) -> tuple[DiscriminatorOutput, DiscriminatorOutput]:
+def outputs(with_style: bool = True, with_latent: bool = True) -> tuple[DiscriminatorOutput, DiscriminatorOutput]:
     real = DiscriminatorOutput(t(REAL), [t(s) for s in REAL_STYLE] if with_style else [], [], None)
     fake = DiscriminatorOutput(
         t(FAKE), [t(s) for s in FAKE_STYLE] if with_style else [], [], t(Z_HAT) if with_latent else None

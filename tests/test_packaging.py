@@ -12,9 +12,7 @@ def requirement_names(reqs):
 
 def test_environment_yml_matches_pyproject(root):
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    wanted = requirement_names(project["dependencies"]) | requirement_names(
-        project["optional-dependencies"]["dev"]
-    )
+    wanted = requirement_names(project["dependencies"]) | requirement_names(project["optional-dependencies"]["dev"])
     env = yaml.safe_load((root / "environment.yml").read_text())
     pip_block = next(d for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)["pip"]
     conda_names = requirement_names([d for d in env["dependencies"] if isinstance(d, str)]) - {

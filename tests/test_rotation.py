@@ -50,14 +50,10 @@ def test_floats_and_broadcasting():
 def test_axes_meaning():
     # azimuth 90: the nearest point (0, 0, -1) turns to image-left (-1, 0, 0)
     front = torch.tensor([0.0, 0.0, -1.0])
-    torch.testing.assert_close(
-        rotation_matrix(90.0, 0.0) @ front, torch.tensor([-1.0, 0.0, 0.0]), atol=1e-6, rtol=0
-    )
+    torch.testing.assert_close(rotation_matrix(90.0, 0.0) @ front, torch.tensor([-1.0, 0.0, 0.0]), atol=1e-6, rtol=0)
     # elevation 90: the top (0, -1, 0) comes to the front (0, 0, -1): we look from above
     top = torch.tensor([0.0, -1.0, 0.0])
-    torch.testing.assert_close(
-        rotation_matrix(0.0, 90.0) @ top, torch.tensor([0.0, 0.0, -1.0]), atol=1e-6, rtol=0
-    )
+    torch.testing.assert_close(rotation_matrix(0.0, 90.0) @ top, torch.tensor([0.0, 0.0, -1.0]), atol=1e-6, rtol=0)
 
 
 @pytest.mark.parametrize("az,el", [(90.0, 0.0), (0.0, 90.0), (-90.0, 90.0), (180.0, 0.0), (90.0, -90.0)])

@@ -96,9 +96,7 @@ def execute(nb: nbformat.NotebookNode, profile: str) -> float:
     os.environ["HOLOGAN_PROFILE"] = profile
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     start = time.perf_counter()
-    NotebookClient(
-        nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(NB_DIR)}}
-    ).execute()
+    NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(NB_DIR)}}).execute()
     return time.perf_counter() - start
 
 
@@ -122,9 +120,7 @@ def readme_with_table(text: str) -> str:
 
 def code_bodies(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return [
-        (c.cell_type, c.source.strip())
-        for c in nb.cells
-        if HEADER_TAG not in c.get("metadata", {}).get("tags", [])
+        (c.cell_type, c.source.strip()) for c in nb.cells if HEADER_TAG not in c.get("metadata", {}).get("tags", [])
     ]
 
 

@@ -18,9 +18,7 @@ def check_adain(fn: Callable[[Tensor, Tensor, Tensor], Tensor]) -> None:
     g = torch.Generator().manual_seed(0)
     cases = {"2D (N, C, H, W)": (3, 5, 7, 6), "3D (N, C, D, H, W)": (2, 4, 5, 6, 3)}
     for label, shape in cases.items():
-        x = torch.randn(*shape, generator=g) * 3 + torch.randn(
-            *shape[:2], *[1] * (len(shape) - 2), generator=g
-        )
+        x = torch.randn(*shape, generator=g) * 3 + torch.randn(*shape[:2], *[1] * (len(shape) - 2), generator=g)
         scale, bias = torch.randn(*shape[:2], generator=g), torch.randn(*shape[:2], generator=g)
         out = fn(x, scale, bias)
         check(

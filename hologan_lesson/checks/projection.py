@@ -15,18 +15,12 @@ def check_projection_unit(cls: type[nn.Module]) -> None:
     mine = cls(3, 5, 7)
     ref = ProjectionUnit(3, 5, 7, activation="lrelu")
     convs = [m for m in mine.modules() if isinstance(m, nn.Conv2d)]
-    check(
-        len(convs) == 1 and convs[0].kernel_size == (1, 1), "one 1×1 Conv2d", "the unit is a single 1×1 conv"
-    )
-    check(
-        convs[0].in_channels == 15, "conv sees C·D = 15 input channels", "rearrange n c d h w -> n (c d) h w"
-    )
+    check(len(convs) == 1 and convs[0].kernel_size == (1, 1), "one 1×1 Conv2d", "the unit is a single 1×1 conv")
+    check(convs[0].in_channels == 15, "conv sees C·D = 15 input channels", "rearrange n c d h w -> n (c d) h w")
     ref.conv.load_state_dict(convs[0].state_dict())
     x = torch.randn(2, 3, 5, 6, 6)
     out = mine(x)
-    check(
-        tuple(out.shape) == (2, 7, 6, 6), "output shape (N, out, H, W)", "keep H and W, change only channels"
-    )
+    check(tuple(out.shape) == (2, 7, 6, 6), "output shape (N, out, H, W)", "keep H and W, change only channels")
     check(
         torch.allclose(out, ref(x), atol=1e-5),
         "same values as the library unit",

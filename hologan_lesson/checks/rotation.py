@@ -31,9 +31,7 @@ def check_rotate_volume(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
         R = rotation_matrix(az, el)
         mine, ref = fn(volume, R), rotate_volume(volume, R)
         if mine.shape != ref.shape:
-            check(
-                False, f"shape for ({az:g}, {el:g})", f"expected {tuple(ref.shape)}, got {tuple(mine.shape)}"
-            )
+            check(False, f"shape for ({az:g}, {el:g})", f"expected {tuple(ref.shape)}, got {tuple(mine.shape)}")
         wrong_way = torch.allclose(mine, rotate_volume(volume, R.T), atol=1e-4) and not torch.allclose(
             mine, ref, atol=1e-4
         )
@@ -43,8 +41,6 @@ def check_rotate_volume(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
             else "affine_grid maps output to input coordinates; grid order is (x, y, z) = (W, H, D); "
             "use align_corners=False"
         )
-        check(
-            torch.allclose(mine, ref, atol=1e-4), f"rotate_volume at azimuth {az:g}, elevation {el:g}", hint
-        )
+        check(torch.allclose(mine, ref, atol=1e-4), f"rotate_volume at azimuth {az:g}, elevation {el:g}", hint)
         passed += 1
     report(passed, total, "rotating feature volumes")

@@ -30,8 +30,6 @@ def check_train_step(fn: Callable, cfg: RunConfig, dataset, steps: int = 3) -> N
                 "sample z, then views, from trainer.rng in that order; D step on fake.detach(); then "
                 f"{cfg.train.g_steps_per_d} G step(s) on the same z and views",
             )
-        same = all(
-            torch.equal(a, b) for a, b in zip(mine.G.state_dict().values(), ref.G.state_dict().values())
-        )
+        same = all(torch.equal(a, b) for a, b in zip(mine.G.state_dict().values(), ref.G.state_dict().values()))
         check(same, "generator weights identical after training", "zero the grads before each backward")
     report(2 * steps + 1, 2 * steps + 1, "the HoloGAN training iteration")

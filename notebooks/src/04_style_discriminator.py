@@ -112,7 +112,7 @@ show_images(
 #
 # Every block after the first is: stride-2 conv (k5, spectral norm in the library) → instance norm with a
 # learnt scale and offset → LeakyReLU(0.2). It returns the normalised features *and* the statistics it removed.
-# The first conv (the "stem") has no normalisation, so the image's own statistics are never removed.
+# The first conv (the "stem") has no normalisation: block 1 is the first to hand its statistics to a style head.
 
 
 # %%
@@ -431,8 +431,8 @@ print("blur:  a style head reaches AUC 0.9 sooner than the logit-only D:", blur_
 # * **Grain** stays invisible to the logit-only D for the whole run: with instance norm in every block and a
 #   final linear layer on a 4×4 map, its main path sees the *layout*, and independent pixel noise averages out.
 #   The block-1 and block-2 style heads, linear classifiers on a few dozen statistics, separate real from grainy
-#   images. The style D's own logit, trained on the same shared features, improves on the logit-only D but
-#   stays well below the style heads (see the table).
+#   images. The style D's own logit shares its features with the style heads; it may rise a little above the
+#   logit-only D's (see the table) but stays well below the style heads.
 # * **Blur** changes the edges themselves, which the main path *can* see: given enough steps the logit-only D
 #   learns it too. The style heads see it sooner (the curves, and the last line above).
 #
