@@ -192,9 +192,11 @@ class Trainer:
         self._prepare_run_dir()
         bar = tqdm(total=total, initial=self.step, disable=not progress, desc="train", dynamic_ncols=True)
         window_start, window_steps = time.perf_counter(), 0
-        previous = signal.getsignal(signal.SIGTERM)
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
         with contextlib.suppress(ValueError):  # only possible in the main thread
             signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+            # Ctrl-C must stop (and checkpoint) even if the parent process started us with SIGINT ignored.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             while self.step < total:
                 self._pending.append(self.train_step())
@@ -218,7 +220,8 @@ class Trainer:
             raise
         finally:
             with contextlib.suppress(ValueError):
-                signal.signal(signal.SIGTERM, previous)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
             bar.close()
             if self._writer is not None:
                 self._writer.flush()
@@ -400,15 +403,20 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     return run_config_from_dict(json.loads(path.read_text()))
 
 
-def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:
-    """A trained generator (eval mode) from a checkpoint file or a run folder (newest checkpoint)."""
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A checkpoint file as given, or the newest checkpoint of a run folder."""
     path = Path(path)
     if path.is_dir():
         found = list_checkpoints(path)
         if not found:
             raise ConfigError(f"{path}: no checkpoints found in {path / 'checkpoints'}")
         path = found[-1][1]
-    state = load_checkpoint(path, map_location=device)
+    return path
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:
+    """A trained generator (eval mode) from a checkpoint file or a run folder (newest checkpoint)."""
+    state = load_checkpoint(resolve_checkpoint(path), map_location=device)
     cfg = run_config_from_dict(state["config"])
     generator = HoloGANGenerator(cfg.generator).to(device)
     generator.load_state_dict(state["generator"])
@@ -417,12 +425,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
 
 def export_generator(source: str | Path, dest: str | Path) -> Path:
     """Write a slim checkpoint (generator weights + config + step) that ``load_generator`` reads."""
-    source = Path(source)
-    if source.is_dir():
-        found = list_checkpoints(source)
-        if not found:
-            raise ConfigError(f"{source}: no checkpoints found in {source / 'checkpoints'}")
-        source = found[-1][1]
+    source = resolve_checkpoint(source)
     dest = Path(dest)
     if dest.exists():
         raise ConfigError(f"{dest} already exists; remove it first or choose another path")

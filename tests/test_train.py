@@ -101,7 +101,11 @@ def test_resume_after_killed_process_is_exact(tmp_path, how):
         assert time.time() < deadline, "no checkpoint appeared"
         time.sleep(0.02)
     proc.send_signal(how)
-    proc.wait(timeout=120)
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"training did not stop on {how.name}") from None
     stopped_at = max(s for s, _ in list_checkpoints(run))
     assert stopped_at < 40, "the run finished before it could be interrupted"
 
@@ -157,3 +161,21 @@ def test_load_generator_refuses_non_checkpoint(tmp_path):
     bogus.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="not a HoloGAN checkpoint"):
         load_generator(bogus)
+
+
+def test_export_writes_slim_checkpoint_and_never_overwrites(tmp_path):
+    from hologan_lesson.train import export_generator
+
+    run = tmp_path / "run"
+    Trainer(make_config("ci", overrides=["train.steps=2", "train.checkpoint_every=2"]), run).fit(progress=False)
+    slim = export_generator(run, tmp_path / "slim.pt")
+    state = load_checkpoint(slim)
+    assert set(state) == {"format", "step", "config", "generator"}
+    generator, cfg = load_generator(slim)
+    assert cfg.preset == "ci" and generator.latent_dim == cfg.generator.z_dim
+    slim.write_bytes(b"user file")
+    from hologan_lesson.config import ConfigError
+
+    with pytest.raises(ConfigError, match="already exists"):
+        export_generator(run, slim)
+    assert slim.read_bytes() == b"user file"
