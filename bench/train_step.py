@@ -106,13 +106,13 @@ class RandomImages:
 
     def __init__(self, n: int, resolution: int, seed: int = 0):
         gen = torch.Generator().manual_seed(seed)
-        self.images_uint8 = torch.randint(0, 256, (n, 3, resolution, resolution), dtype=torch.uint8, generator=gen)
+        self.images = torch.randint(0, 256, (n, 3, resolution, resolution), dtype=torch.uint8, generator=gen)
 
     def __len__(self) -> int:
-        return len(self.images_uint8)
+        return len(self.images)
 
     def __getitem__(self, i: int) -> torch.Tensor:
-        return self.images_uint8[i].float() / 127.5 - 1
+        return self.images[i].float() / 127.5 - 1
 
 
 def bench_config(resolution: int, batch: int, small: bool, mode: Mode, device: str) -> RunConfig:

@@ -310,6 +310,13 @@ def sweep_figure(
         w = strips[0][1].shape[-1] + 1
         axes[-1, 0].set_xticks([1 + i * w + w / 2 for i in range(frames)], [f"{a:.0f}°" for a in angles], fontsize=8)
         axes[-1, 0].set_xlabel("commanded azimuth")
+    return _save_figure(fig, path)
+
+
+def _save_figure(fig, path: str | Path) -> Path:
+    """Write a matplotlib figure as a PNG (creating the folder) and close it."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -341,12 +348,7 @@ def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: 
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_axis_off()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save_figure(fig, path)
 
 
 def reference_rows(probe: PoseProbe, sweep: SweepSpec, resolution: int) -> tuple[list[dict[str, Any]], dict]:

@@ -38,12 +38,22 @@ class _Order:
         self.perm = torch.randperm(self.n, generator=self.gen)
         self.pos = 0
 
-    def next_indices(self) -> torch.Tensor:
+    def _ensure_batch(self) -> None:
+        """Start a new epoch when the current one has no full batch left."""
         if self.pos + self.batch_size > self.n:
             self._new_epoch()
+
+    def next_indices(self) -> torch.Tensor:
+        self._ensure_batch()
         idx = self.perm[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
         return idx
+
+    def rest_of_epoch(self) -> torch.Tensor:
+        """The indices of the full batches left in the current (or a fresh) epoch; the position is not moved."""
+        self._ensure_batch()
+        full = (self.n - self.pos) // self.batch_size * self.batch_size
+        return self.perm[self.pos : self.pos + full]
 
     def state_dict(self) -> dict[str, Any]:
         return {"epoch": self.epoch, "epoch_start_state": self.epoch_start_state, "pos": self.pos}
@@ -99,12 +109,7 @@ class LoaderBatches:
         self._iter = None
 
     def _start(self) -> None:
-        if self.order.pos + self.order.batch_size > self.order.n:
-            self.order._new_epoch()
-        rest = self.order.perm[
-            self.order.pos : self.order.pos
-            + (self.order.n - self.order.pos) // self.order.batch_size * self.order.batch_size
-        ]
+        rest = self.order.rest_of_epoch()
         loader = DataLoader(
             _EpochView(self.dataset, rest),
             batch_size=self.order.batch_size,
@@ -141,7 +146,7 @@ class LoaderBatches:
 
 def resident_images(dataset: Dataset) -> torch.Tensor | None:
     """The dataset's images as uint8 ``(N, 3, H, W)`` if it keeps them in memory, else None."""
-    images = getattr(dataset, "images_uint8", getattr(dataset, "images", None))
+    images = getattr(dataset, "images", None)
     if images is None or getattr(images, "dtype", None) not in (np.uint8, torch.uint8) or images.ndim != 4:
         return None
     images = (

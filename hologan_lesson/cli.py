@@ -150,17 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    def run_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", default="runs", help="parent folder of run folders (default: runs)")
-        p.add_argument("--run-dir", help="exact run folder to create")
+    def override_options(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument(
             "--set",
             action="append",
             default=[],
             metavar="SECTION.FIELD=VALUE",
-            help="override a config field, e.g. --set train.steps=500 (repeatable)",
+            help=f"override a config field{what}, e.g. --set train.steps=500 (repeatable)",
         )
         p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", default="runs", help="parent folder of run folders (default: runs)")
+        p.add_argument("--run-dir", help="exact run folder to create")
+        override_options(p, "")
 
     p = sub.add_parser("train", help="train HoloGAN from a preset")
     p.add_argument("--preset", default="cpu", help=f"one of: {', '.join(PRESETS)}")
@@ -190,14 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="synthetic | celeba | ... | PATH (default: the preset's)")
     p.add_argument("--out", help="ablation folder (default: runs/ablation-PRESET-DATASET)")
     p.add_argument("--only", metavar="A,B", help="only these variants (default: all)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="SECTION.FIELD=VALUE",
-        help="override a config field of every variant, e.g. --set train.steps=500 (repeatable)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    override_options(p, " of every variant")
     _eval_options(p)
     p.set_defaults(func=cmd_ablate)
 

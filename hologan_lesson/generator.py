@@ -21,6 +21,7 @@ from .adain import AdaIN, StyleMapping
 from .config import GeneratorConfig
 from .projection import ProjectionUnit, make_activation
 from .rotation import rotate_volume, view_to_rotation
+from .utils import to_channels_last
 
 ZLike = Tensor | tuple[Tensor, Tensor] | list[Tensor]
 START_SIZE = 4  # side of the learnt constant; two stride-2 3D deconvs take it to 16
@@ -214,12 +215,7 @@ class HoloGANGenerator(nn.Module):
 
     def to_channels_last(self) -> HoloGANGenerator:
         """Store 3D weights channels_last_3d and 2D weights channels_last (faster GPU convs); returns self."""
-        # Module.to(memory_format=...) refuses a 3D format for 4D weights, so convert each half on its own.
-        for part in (self.blocks3d, self.post_rotation):
-            part.to(memory_format=torch.channels_last_3d)
-        for part in (self.project, self.blocks2d, self.to_rgb):
-            part.to(memory_format=torch.channels_last)
-        return self
+        return to_channels_last(self)
 
     def trace_shapes(self, z: ZLike, view: Tensor) -> list[tuple[str, tuple[int, ...]]]:
         """Run ``forward`` once (no grad) and list ``(stage, output shape)`` in the order they happen."""

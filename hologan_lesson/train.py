@@ -32,9 +32,10 @@ from .checkpoint import (
 )
 from .config import ConfigError, RunConfig, run_config_from_dict, to_dict, validate
 from .discriminator import HoloGANDiscriminator
-from .generator import HoloGANGenerator
+from .generator import HoloGANGenerator, azimuth_sweep, elevation_sweep, uniform_z
 from .losses import discriminator_loss, generator_loss
 from .rotation import sample_views
+from .utils import to_channels_last
 from .viz import image_grid, save_gif, save_grid
 
 
@@ -58,17 +59,6 @@ def resolve_device(name: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"train.device={name!r} but CUDA is not available; use train.device=cpu or auto")
     return device
-
-
-def to_channels_last(module: nn.Module) -> nn.Module:
-    """channels_last for 2D conv weights and channels_last_3d for 3D ones."""
-    for m in module.modules():
-        for p in m.parameters(recurse=False):
-            if p.ndim == 4:
-                p.data = p.data.contiguous(memory_format=torch.channels_last)
-            elif p.ndim == 5:
-                p.data = p.data.contiguous(memory_format=torch.channels_last_3d)
-    return module
 
 
 def build_networks(cfg: RunConfig, device: torch.device) -> tuple[HoloGANGenerator, HoloGANDiscriminator]:
@@ -131,10 +121,8 @@ class Trainer:
     def _sample_z(self, n: int, generator: torch.Generator) -> torch.Tensor:
         shape = (n, self.G.latent_dim)
         if self.cfg.train.z_distribution == "uniform":
-            z = torch.rand(shape, generator=generator) * 2 - 1  # U(-1, 1), as the paper
-        else:
-            z = torch.randn(shape, generator=generator)
-        return z.to(self.device)
+            return uniform_z(shape, generator, self.device)  # U(-1, 1), as the paper
+        return torch.randn(shape, generator=generator).to(self.device)
 
     def _sample_views(self, n: int, generator: torch.Generator) -> torch.Tensor:
         d = self.cfg.data
@@ -213,8 +201,7 @@ class Trainer:
                 if self.step % t.checkpoint_every == 0 or at_end:
                     self.save()
         except KeyboardInterrupt:
-            self._flush(images_per_s=float("nan"))
-            path = self.save()
+            path = self.save()  # flushes the logged steps first
             bar.close()
             print(f"\ninterrupted at step {self.step}: checkpoint saved to {path}\nresume with --resume {self.run_dir}")
             raise
@@ -298,12 +285,9 @@ class Trainer:
     def sweep_views(self, kind: str, frames: int = 12) -> torch.Tensor:
         """``(frames, 2)`` views sweeping azimuth (elevation at the range centre) or elevation."""
         d = self.cfg.data
-        az_mid, el_mid = sum(d.azimuth_range) / 2, sum(d.elevation_range) / 2
         if kind == "azimuth":
-            sweep = torch.linspace(d.azimuth_range[0], d.azimuth_range[1], frames)
-            return torch.stack([sweep, torch.full_like(sweep, el_mid)], 1)
-        sweep = torch.linspace(d.elevation_range[0], d.elevation_range[1], frames)
-        return torch.stack([torch.full_like(sweep, az_mid), sweep], 1)
+            return azimuth_sweep(frames, d.azimuth_range, elevation=sum(d.elevation_range) / 2)
+        return elevation_sweep(frames, d.elevation_range, azimuth=sum(d.azimuth_range) / 2)
 
     def write_samples(self) -> Path:
         """Sample grid of the fixed identities at their fixed random views."""
