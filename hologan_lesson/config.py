@@ -71,6 +71,7 @@ class DataConfig:
     elevation_range: tuple[float, float] = (0.0, 30.0)
     num_images: int = 20000  # synthetic only
     in_memory: bool = False  # synthetic only: render on the fly into memory (ci profile, tests)
+    families: tuple[str, ...] = ()  # synthetic only: object families to draw ("" = all five)
     seed: int = 0
 
 
@@ -289,7 +290,7 @@ def _coerce(text: str, default: Any, key: str) -> Any:
         raise ConfigError(f"{key}: expected true/false, got {text!r}")
     if isinstance(default, tuple):
         parts = [p for p in text.replace("(", "").replace(")", "").split(",") if p.strip()]
-        inner = default[0] if default else 0
+        inner = default[0] if default else ("" if key.endswith("families") else 0)
         return tuple(_coerce(p.strip(), inner, key) for p in parts)
     try:
         if isinstance(default, int):

@@ -86,6 +86,7 @@ class ProbeSpec:
     held_out: float = 0.15  # fraction of the renders kept for the accuracy report
     azimuth_range: Range = (-75.0, 75.0)
     elevation_range: Range = (-15.0, 45.0)
+    families: tuple[str, ...] = ()  # object families it is trained on (empty: all five)
     seed: int = PROBE_SEED
 
     @classmethod
@@ -99,6 +100,7 @@ class ProbeSpec:
         spec = cls(
             azimuth_range=(az[0] - POSE_MARGIN, az[1] + POSE_MARGIN),
             elevation_range=(el[0] - POSE_MARGIN, el[1] + POSE_MARGIN),
+            families=_family_key(data.families),
         )
         return dataclasses.replace(spec, **overrides)
 
@@ -112,6 +114,7 @@ class ProbeSpec:
             f"v{PROBE_VERSION}_{self.resolution}px_n{self.num_images}_e{self.epochs}_b{self.batch_size}"
             f"_lr{f(self.lr)}_w{self.width}_h{f(self.held_out)}_az{f(self.azimuth_range[0])}_{f(self.azimuth_range[1])}"
             f"_el{f(self.elevation_range[0])}_{f(self.elevation_range[1])}_s{self.seed}"
+            + ("_" + "-".join(self.families) if self.families else "")
         )
 
 
@@ -247,6 +250,14 @@ def probe_path(spec: ProbeSpec, root: str | os.PathLike | None = None) -> Path:
     return probe_dir(root) / f"pose_probe_{spec.key()}.pt"
 
 
+def _family_key(families: Sequence[str]) -> tuple[str, ...]:
+    """``()`` for all five families (the default), else the families in canonical order."""
+    from .data.synthetic import FAMILIES, check_families
+
+    fams = check_families(families)
+    return () if fams == FAMILIES else fams
+
+
 def _probe_images(spec: ProbeSpec, root: str | os.PathLike | None, progress: bool) -> tuple[Tensor, dict]:
     """The probe's renders, from (or into) the synthetic cache: uint8 ``(N, 3, R, R)`` and ground truth."""
     from .data import SyntheticDataset, build_synthetic_cache
@@ -259,6 +270,7 @@ def _probe_images(spec: ProbeSpec, root: str | os.PathLike | None, progress: boo
         spec.azimuth_range,
         spec.elevation_range,
         progress=progress,
+        families=spec.families,
     )
     data = SyntheticDataset(folder)
     images = torch.from_numpy(np.array(data.images)).permute(0, 3, 1, 2).contiguous()
@@ -372,6 +384,7 @@ def load_probe(path: str | os.PathLike, device: str | torch.device = "cpu") -> t
     spec_data = dict(payload["spec"])
     spec_data["azimuth_range"] = tuple(spec_data["azimuth_range"])
     spec_data["elevation_range"] = tuple(spec_data["elevation_range"])
+    spec_data["families"] = tuple(spec_data.get("families", ()))
     probe = PoseProbe(ProbeSpec(**spec_data)).to(device)
     probe.load_state_dict(payload["state_dict"])
     return probe.eval(), dict(payload["accuracy"])
@@ -432,13 +445,20 @@ class GeneratorSource:
 class SyntheticSource:
     """Identities are synthetic objects (``sample_object_params``); a sweep renders them at the views."""
 
-    def __init__(self, resolution: int, supersample: int = 2):
+    def __init__(self, resolution: int, supersample: int = 2, families: Sequence[str] = ()):
         self.resolution, self.supersample = resolution, supersample
+        self.families = _family_key(families)
 
     def identities(self, n: int, seed: int) -> list:
         from .data import sample_object_params
 
-        return [sample_object_params(np.random.default_rng([seed, i, 7])) for i in range(n)]
+        if not self.families:  # all five: the original identity stream
+            return [sample_object_params(np.random.default_rng([seed, i, 7])) for i in range(n)]
+        out = []
+        for i in range(n):
+            rng = np.random.default_rng([seed, i, 7])
+            out.append(sample_object_params(rng, self.families[int(rng.integers(len(self.families)))]))
+        return out
 
     def sweep(self, identity: Any, views: Tensor) -> Tensor:
         from .data import render_views
@@ -491,8 +511,8 @@ class SweepSpec:
 
     azimuth_range: Range = (-60.0, 60.0)
     elevation_range: Range = (0.0, 30.0)
-    identities: int = 32
-    frames: int = 9
+    identities: int = 48
+    frames: int = 13
     seed: int = 0
 
     @classmethod
@@ -549,6 +569,112 @@ def fit_sign_offset(commanded: Tensor, predicted: Tensor) -> AngleFit:
     return AngleFit(sign, offset, error, correlation)
 
 
+TURN_THRESHOLD = 0.7  # an identity "turns" when its own correlation reaches this
+
+
+def _pearson_rows(x: Tensor, y: Tensor) -> Tensor:
+    """Pearson correlation of matching rows of ``x`` and ``y`` (``(..., T)``); 0 where a row is constant."""
+    xc, yc = x - x.mean(-1, keepdim=True), y - y.mean(-1, keepdim=True)
+    denom = xc.norm(dim=-1) * yc.norm(dim=-1)
+    return torch.where(denom > 1e-9, (xc * yc).sum(-1) / denom.clamp_min(1e-9), torch.zeros_like(denom))
+
+
+@dataclass(frozen=True)
+class TurnReading:
+    """Does each identity turn with the command? Two readings of ``(identities, frames)`` sweeps.
+
+    * signed: ``predicted ≈ sign · commanded + offset`` (``fit_sign_offset``), plus each identity's own
+      correlation in that direction; ``turning`` is the fraction at ≥ ``TURN_THRESHOLD``, ``opposite`` the
+      fraction turning clearly the other way (a blind spot of the pooled fit);
+    * unsigned: ``|predicted − centre|`` against ``|commanded − offset|`` with the learnt frame's offset
+      fitted. It reads a turn even when the probe cannot tell a view from its mirror image (left/right at eye
+      level), and it is blind to neither a frame offset nor a flipped direction.
+    """
+
+    signed: AngleFit
+    turning: float
+    opposite: float
+    unsigned_r: float
+    unsigned_offset: float
+    unsigned_turning: float
+    per_identity_r: tuple[float, ...]
+    per_identity_unsigned_r: tuple[float, ...]
+
+    def summary(self, prefix: str = "azimuth") -> dict[str, float]:
+        """Headline numbers as plain floats, keys prefixed."""
+        return {
+            f"{prefix}_turning": self.turning,
+            f"{prefix}_opposite": self.opposite,
+            f"{prefix}_unsigned_corr": self.unsigned_r,
+            f"{prefix}_unsigned_offset": self.unsigned_offset,
+            f"{prefix}_unsigned_turning": self.unsigned_turning,
+        }
+
+
+def fit_unsigned_offset(commanded: Tensor, predicted: Tensor, centre: float, step: float = 1.0) -> tuple[float, float]:
+    """The offset ``o`` that best correlates ``|predicted − centre|`` with ``|commanded − o|``: ``(r, o)``.
+
+    ``o`` is searched on a ``step``-degree grid over the commanded range widened by its own width on each side
+    (a learnt frame may sit anywhere); pooled over every frame of every sweep.
+    """
+    c, p = commanded.double().flatten(), (predicted.double().flatten() - centre).abs()
+    lo, hi = float(c.min()), float(c.max())
+    width = max(hi - lo, step)
+    offsets = torch.arange(lo - width, hi + width + step / 2, step, dtype=torch.float64)  # (K,)
+    r = _pearson_rows((c[None, :] - offsets[:, None]).abs(), p.expand(len(offsets), -1))  # (K,)
+    best = int(r.argmax())
+    return float(r[best]), float(offsets[best])
+
+
+def read_turn(commanded: Tensor, predicted: Tensor, centre: float = 0.0) -> TurnReading:
+    """Both turn readings of ``(identities, frames)`` commanded and predicted angles (degrees)."""
+    if commanded.dim() != 2 or commanded.shape != predicted.shape:
+        raise ValueError(
+            f"read_turn needs matching (identities, frames) angles, got {tuple(commanded.shape)} and "
+            f"{tuple(predicted.shape)}"
+        )
+    c, p = commanded.double(), predicted.double()
+    fit = fit_sign_offset(c, p)
+    r_each = fit.sign * _pearson_rows(c, p)  # (identities,) in the pooled direction
+    unsigned_r, offset = fit_unsigned_offset(c, p, centre)
+    u_each = _pearson_rows((c - offset).abs(), (p - centre).abs())
+    return TurnReading(
+        signed=fit,
+        turning=float((r_each >= TURN_THRESHOLD).double().mean()),
+        opposite=float((r_each <= -TURN_THRESHOLD).double().mean()),
+        unsigned_r=unsigned_r,
+        unsigned_offset=offset,
+        unsigned_turning=float((u_each >= TURN_THRESHOLD).double().mean()),
+        per_identity_r=tuple(float(v) for v in r_each),
+        per_identity_unsigned_r=tuple(float(v) for v in u_each),
+    )
+
+
+def turn_noise_floor(
+    commanded: Tensor, predicted: Tensor, centre: float = 0.0, permutations: int = 200, seed: int = 0
+) -> dict[str, float]:
+    """A permutation null: the 95th percentile of each reading when every sweep's frames are shuffled.
+
+    Shuffling breaks any link between command and image while keeping what the probe reads; a reading below
+    this floor is no evidence of control, whatever its size.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    c, p = commanded.double(), predicted.double()
+    signed, unsigned, turning = [], [], []
+    for _ in range(permutations):
+        order = torch.argsort(torch.rand(p.shape, generator=gen), dim=1)
+        shuffled = torch.gather(p, 1, order)
+        fit = fit_sign_offset(c, shuffled)
+        signed.append(abs(fit.correlation))
+        unsigned.append(fit_unsigned_offset(c, shuffled, centre, step=2.0)[0])
+        turning.append(float((fit.sign * _pearson_rows(c, shuffled) >= TURN_THRESHOLD).double().mean()))
+
+    def q95(values: list[float]) -> float:
+        return float(torch.tensor(values).quantile(0.95))
+
+    return {"signed_r": q95(signed), "unsigned_r": q95(unsigned), "turning": q95(turning)}
+
+
 @dataclass
 class ControlScores:
     """Pose and identity consistency of one source (see the module docstring)."""
@@ -558,18 +684,40 @@ class ControlScores:
     identity_consistency: float
     family_agreement: float
     predictions: dict[str, Tensor] = field(default_factory=dict, repr=False)
+    azimuth_turn: TurnReading | None = None
+    noise_floor: dict[str, float] = field(default_factory=dict)
+    elevation_span: float = 0.0  # degrees the elevation sweep spans (0: a fixed elevation, nothing to read)
+
+    @property
+    def elevation_rigid(self) -> bool | None:
+        """Elevation read in the commanded direction (sign +1) with |r| ≥ 0.7; None when the range is fixed.
+
+        On a one-sided elevation range a rigid generator can only agree in sign: sign −1 is the depth-mirrored
+        basin (the projection has no near/far order), which no rigid solution gives.
+        """
+        if self.elevation_span <= 5.0:
+            return None
+        return self.elevation.sign == 1 and abs(self.elevation.correlation) >= TURN_THRESHOLD
 
     def summary(self) -> dict[str, float]:
         """The headline numbers as plain floats."""
-        return {
+        out = {
             "azimuth_error": self.azimuth.error,
             "azimuth_corr": self.azimuth.correlation,
             "azimuth_sign": self.azimuth.sign,
             "elevation_error": self.elevation.error,
             "elevation_corr": self.elevation.correlation,
+            "elevation_sign": self.elevation.sign,
             "identity_consistency": self.identity_consistency,
             "family_agreement": self.family_agreement,
         }
+        if self.azimuth_turn is not None:
+            out.update(self.azimuth_turn.summary())
+        out.update({f"null_{k}": v for k, v in self.noise_floor.items()})
+        rigid = self.elevation_rigid
+        if rigid is not None:
+            out["elevation_rigid"] = float(rigid)
+        return out
 
 
 def identity_consistency(embeddings: Tensor) -> tuple[float, float]:
@@ -599,6 +747,9 @@ def control_scores(source: SweepSource, probe: PoseProbe, sweep: SweepSpec) -> C
     commanded_el = el_views[:, 1].repeat(n)
     az_fit = fit_sign_offset(commanded_az, az_pred["azimuth"])
     el_fit = fit_sign_offset(commanded_el, el_pred["elevation"])
+    centre = sum(probe.spec.azimuth_range) / 2  # the probe's (and the data's) central view
+    turn = read_turn(commanded_az.view(n, t), az_pred["azimuth"].view(n, t), centre)
+    floor = turn_noise_floor(commanded_az.view(n, t), az_pred["azimuth"].view(n, t), centre, seed=sweep.seed)
     embeddings = torch.cat([az_pred["identity"].view(n, t, -1), el_pred["identity"].view(n, t, -1)], 1)
     consistency, agreement = identity_consistency(embeddings)  # over both sweeps of each identity
     predictions = {
@@ -607,10 +758,13 @@ def control_scores(source: SweepSource, probe: PoseProbe, sweep: SweepSpec) -> C
         "commanded_elevation": commanded_el.view(n, t),
         "predicted_elevation": el_pred["elevation"].view(n, t),
     }
-    return ControlScores(az_fit, el_fit, consistency, agreement, predictions)
+    span = float(el_views[:, 1].max() - el_views[:, 1].min())
+    return ControlScores(az_fit, el_fit, consistency, agreement, predictions, turn, floor, span)
 
 
-def reference_scores(probe: PoseProbe, sweep: SweepSpec, resolution: int | None = None) -> dict[str, ControlScores]:
+def reference_scores(
+    probe: PoseProbe, sweep: SweepSpec, resolution: int | None = None, families: Sequence[str] | None = None
+) -> dict[str, ControlScores]:
     """Calibration: what the 3D-control metrics say about sources whose answer we know.
 
     * ``real renders``: the true object rendered at the commanded views (the best a generator can do);
@@ -618,7 +772,7 @@ def reference_scores(probe: PoseProbe, sweep: SweepSpec, resolution: int | None 
       (pose chance level; identity is trivially perfect, which is why pose and identity go together);
     * ``identity shuffled``: a different object at every frame, at the commanded views (identity chance).
     """
-    real = SyntheticSource(resolution or probe.spec.resolution)
+    real = SyntheticSource(resolution or probe.spec.resolution, families=probe.spec.families if families is None else families)
     centre = (sum(sweep.azimuth_range) / 2, sum(sweep.elevation_range) / 2)
     return {
         "real renders": control_scores(real, probe, sweep),
@@ -798,8 +952,8 @@ class EvalSettings:
     subset_size: int = 1000
     subsets: int = 100
     fid: bool = True
-    identities: int = 32  # 3D-control metrics: identities swept
-    frames: int = 9  # 3D-control metrics: views per sweep
+    identities: int = 48  # 3D-control metrics: identities swept
+    frames: int = 13  # 3D-control metrics: views per sweep
     probe_images: int = 6000
     probe_epochs: int = 12
     seed: int = 0
@@ -953,4 +1107,68 @@ def format_results(results: dict[str, Any]) -> str:
             f"identity consistency {results['identity_consistency']:.2f} "
             f"(family agreement {results['family_agreement']:.0%})"
         )
+    return "\n".join(lines)
+
+
+def control_of_checkpoint(
+    checkpoint: str | os.PathLike, settings: EvalSettings, probe: PoseProbe | None = None, log=print
+) -> dict[str, Any]:
+    """3D-control scores (no KID) of one checkpoint file, with the probe for its data: a JSON-ready dict."""
+    from .checkpoint import load_checkpoint
+    from .config import run_config_from_dict
+    from .generator import HoloGANGenerator
+
+    state = load_checkpoint(checkpoint)
+    cfg = run_config_from_dict(state["config"])
+    generator = HoloGANGenerator(cfg.generator)
+    generator.load_state_dict(state["generator"])
+    if probe is None:
+        probe, _ = load_or_train_probe(settings.probe_spec(cfg.data), log=log)
+    scores = control_scores(GeneratorSource(generator.eval()), probe, settings.sweep_spec(cfg.data))
+    return {"step": int(state.get("step", -1)), **scores.summary()}
+
+
+def pose_curve(run_dir: str | os.PathLike, settings: EvalSettings, log=print) -> list[dict[str, Any]]:
+    """3D-control scores of every checkpoint in a run folder, oldest first; also written to
+    ``eval/pose_curve.csv`` (each checkpoint's row is cached in ``eval/pose_step_N.json``)."""
+    import csv
+
+    from .checkpoint import list_checkpoints
+    from .train import load_run_config
+
+    run_dir = Path(run_dir)
+    cfg = load_run_config(run_dir)
+    probe, _ = load_or_train_probe(settings.probe_spec(cfg.data), log=log)
+    key = dataclasses.asdict(settings)
+    rows = []
+    for step, ckpt in list_checkpoints(run_dir):
+        cache = run_dir / "eval" / f"pose_step_{step:07d}.json"
+        if cache.is_file() and json.loads(cache.read_text()).get("settings") == key:
+            rows.append(json.loads(cache.read_text())["results"])
+            continue
+        row = control_of_checkpoint(ckpt, settings, probe, log)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"settings": key, "results": row}, indent=2))
+        rows.append(row)
+        if log is not None:
+            log(format_control(row))
+    if rows:
+        with (run_dir / "eval" / "pose_curve.csv").open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[-1]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return rows
+
+
+def format_control(r: dict[str, Any]) -> str:
+    """One line per reading of 3D control, each with its noise floor."""
+    lines = [
+        f"step {r.get('step', '?')}: azimuth signed |r| {abs(r['azimuth_corr']):.2f} (null {r['null_signed_r']:.2f}), "
+        f"error {r['azimuth_error']:.1f}°, sign {r['azimuth_sign']:+d}, turning {r['azimuth_turning']:.0%} "
+        f"(null {r['null_turning']:.0%}), opposite {r['azimuth_opposite']:.0%}",
+        f"  unsigned r {r['azimuth_unsigned_corr']:.2f} (null {r['null_unsigned_r']:.2f}) at frame offset "
+        f"{r['azimuth_unsigned_offset']:+.0f}°, turning {r['azimuth_unsigned_turning']:.0%}; identity consistency "
+        f"{r['identity_consistency']:.2f}; elevation |r| {abs(r['elevation_corr']):.2f} sign {r['elevation_sign']:+d}"
+        + ("" if "elevation_rigid" not in r else f" ({'rigid' if r['elevation_rigid'] else 'NOT rigid'})"),
+    ]
     return "\n".join(lines)

@@ -76,7 +76,12 @@ __all__ = [
 def _synthetic(cfg: DataConfig) -> Dataset:
     if cfg.in_memory:
         return InMemorySyntheticDataset(
-            cfg.num_images, cfg.resolution, cfg.seed, tuple(cfg.azimuth_range), tuple(cfg.elevation_range)
+            cfg.num_images,
+            cfg.resolution,
+            cfg.seed,
+            tuple(cfg.azimuth_range),
+            tuple(cfg.elevation_range),
+            families=cfg.families,
         )
     root = Path(cfg.root).expanduser() if cfg.root else None
     if root is not None and (root / MANIFEST).exists():  # cfg.root names one cache folder directly
@@ -89,7 +94,13 @@ def _synthetic(cfg: DataConfig) -> Dataset:
             )
         return dataset
     folder = build_synthetic_cache(
-        root, cfg.resolution, cfg.num_images, cfg.seed, tuple(cfg.azimuth_range), tuple(cfg.elevation_range)
+        root,
+        cfg.resolution,
+        cfg.num_images,
+        cfg.seed,
+        tuple(cfg.azimuth_range),
+        tuple(cfg.elevation_range),
+        families=cfg.families,
     )
     return SyntheticDataset(folder)
 

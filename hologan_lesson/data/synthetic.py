@@ -49,6 +49,7 @@ __all__ = [
     "ObjectParams",
     "SyntheticDataset",
     "build_synthetic_cache",
+    "check_families",
     "render_layers",
     "render_object",
     "render_silhouette",
@@ -87,14 +88,34 @@ def _check_params(resolution: int, num_images: int, seed: int) -> None:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
 
 
+def check_families(families: Sequence[str] | None) -> tuple[str, ...]:
+    """The object families of a set: ``None`` or empty means all of ``FAMILIES``; unknown names are an error."""
+    if not families:
+        return FAMILIES
+    chosen = tuple(str(f) for f in families)
+    unknown = [f for f in chosen if f not in FAMILIES]
+    if unknown:
+        raise ValueError(f"unknown synthetic famil{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
+                         f"data.families takes names from: {', '.join(FAMILIES)}")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"data.families lists a family twice: {', '.join(chosen)}")
+    return tuple(f for f in FAMILIES if f in chosen)  # canonical order: one cache per set of families
+
+
 def synthetic_item(
     index: int,
     seed: int = 0,
     azimuth_range: Range = _DEFAULT.azimuth,
     elevation_range: Range = _DEFAULT.elevation,
+    families: Sequence[str] | None = None,
 ) -> tuple[ObjectParams, float, float]:
     """Identity and pose (azimuth, elevation in degrees) of image ``index`` of the set with ``seed``."""
-    params = sample_object_params(np.random.default_rng([seed, index, 0]))
+    fams = check_families(families)
+    rng = np.random.default_rng([seed, index, 0])
+    if fams == FAMILIES:  # the original stream: every existing cache stays valid
+        params = sample_object_params(rng)
+    else:
+        params = sample_object_params(rng, fams[int(rng.integers(len(fams)))])
     u = np.random.default_rng([seed, index, 1]).random(2)
     azimuth = azimuth_range[0] + u[0] * (azimuth_range[1] - azimuth_range[0])
     elevation = elevation_range[0] + u[1] * (elevation_range[1] - elevation_range[0])
@@ -107,6 +128,7 @@ def render_synthetic(
     resolution: int = 64,
     azimuth_range: Range = _DEFAULT.azimuth,
     elevation_range: Range = _DEFAULT.elevation,
+    families: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Render images ``indices`` of a set: ``(n, H, W, 3)`` uint8 and ground-truth arrays."""
     n = len(indices)
@@ -119,7 +141,7 @@ def render_synthetic(
         "colours": np.empty((n, NUM_COLOURS, 3)),
     }
     for k, index in enumerate(indices):
-        params, az, el = synthetic_item(int(index), seed, azimuth_range, elevation_range)
+        params, az, el = synthetic_item(int(index), seed, azimuth_range, elevation_range, families)
         images[k] = render_object(params, az, el, resolution, SUPERSAMPLE)
         truth["azimuth"][k], truth["elevation"][k], truth["family"][k] = az, el, params.family
         truth["proportions"][k], truth["colours"][k] = params.proportions, params.colours
@@ -127,8 +149,8 @@ def render_synthetic(
 
 
 def _render_chunk(args: tuple) -> tuple[int, np.ndarray, dict[str, np.ndarray]]:
-    start, stop, seed, resolution, az_range, el_range = args
-    images, truth = render_synthetic(range(start, stop), seed, resolution, az_range, el_range)
+    start, stop, seed, resolution, az_range, el_range, families = args
+    images, truth = render_synthetic(range(start, stop), seed, resolution, az_range, el_range, families)
     return start, images, truth
 
 
@@ -141,13 +163,14 @@ def _render_all(
     images: np.ndarray,
     workers: int | None,
     progress: bool,
+    families: tuple[str, ...] = FAMILIES,
 ) -> dict[str, np.ndarray]:
     """Fill ``images`` (N, H, W, 3) in place, over worker processes; return the ground truth."""
     from tqdm.auto import tqdm
 
     chunk = 200
     jobs = [
-        (start, min(start + chunk, num_images), seed, resolution, az_range, el_range)
+        (start, min(start + chunk, num_images), seed, resolution, az_range, el_range, families)
         for start in range(0, num_images, chunk)
     ]
     if workers is None:
@@ -188,18 +211,24 @@ def synthetic_cache_dir(
     seed: int = 0,
     azimuth_range: Range = _DEFAULT.azimuth,
     elevation_range: Range = _DEFAULT.elevation,
+    families: Sequence[str] | None = None,
 ) -> Path:
     """The cache sub-folder for one parameter set (it may not exist yet)."""
     az, el = _check_range("azimuth_range", azimuth_range), _check_range("elevation_range", elevation_range)
+    fams = check_families(families)
     base = Path(root).expanduser() if root else default_data_root()
     name = (
         f"v{SYNTHETIC_VERSION}_{resolution}px_n{num_images}_seed{seed}"
         f"_az{_fmt(az[0])}_{_fmt(az[1])}_el{_fmt(el[0])}_{_fmt(el[1])}"
     )
+    if fams != FAMILIES:
+        name += "_" + "-".join(fams)
     return base / "synthetic" / name
 
 
-def _expected_manifest(resolution: int, num_images: int, seed: int, az: Range, el: Range) -> dict:
+def _expected_manifest(
+    resolution: int, num_images: int, seed: int, az: Range, el: Range, families: tuple[str, ...] = FAMILIES
+) -> dict:
     return {
         "format": _FORMAT,
         "version": SYNTHETIC_VERSION,
@@ -209,7 +238,7 @@ def _expected_manifest(resolution: int, num_images: int, seed: int, az: Range, e
         "azimuth_range": list(az),
         "elevation_range": list(el),
         "supersample": SUPERSAMPLE,
-        "families": list(FAMILIES),
+        "families": list(families),
     }
 
 
@@ -257,12 +286,14 @@ def build_synthetic_cache(
     elevation_range: Range = _DEFAULT.elevation,
     workers: int | None = None,
     progress: bool = True,
+    families: Sequence[str] | None = None,
 ) -> Path:
     """Render the set once into its cache folder (later calls with equal parameters reuse it); return it."""
     _check_params(resolution, num_images, seed)
     az, el = _check_range("azimuth_range", azimuth_range), _check_range("elevation_range", elevation_range)
-    folder = synthetic_cache_dir(root, resolution, num_images, seed, az, el)
-    expected = _expected_manifest(resolution, num_images, seed, az, el)
+    fams = check_families(families)
+    folder = synthetic_cache_dir(root, resolution, num_images, seed, az, el, fams)
+    expected = _expected_manifest(resolution, num_images, seed, az, el, fams)
     if folder.exists():
         problem = _cache_problem(folder, expected)
         if problem is None:
@@ -280,7 +311,7 @@ def build_synthetic_cache(
         images = np.lib.format.open_memmap(
             tmp / "images.npy", mode="w+", dtype=np.uint8, shape=(num_images, resolution, resolution, 3)
         )
-        truth = _render_all(num_images, seed, resolution, az, el, images, workers, progress)
+        truth = _render_all(num_images, seed, resolution, az, el, images, workers, progress, fams)
         images.flush()
         del images
         np.savez(tmp / "ground_truth.npz", **truth)
@@ -376,6 +407,7 @@ class SyntheticDataset(_SyntheticBase):
             manifest["seed"],
             tuple(manifest["azimuth_range"]),
             tuple(manifest["elevation_range"]),
+            check_families(manifest.get("families")),
         )
         problem = _cache_problem(folder, expected)
         if problem is not None:
@@ -424,6 +456,7 @@ class InMemorySyntheticDataset(_SyntheticBase):
         elevation_range: Range = _DEFAULT.elevation,
         workers: int | None = 1,
         progress: bool = False,
+        families: Sequence[str] | None = None,
     ):
         _check_params(resolution, num_images, seed)
         az, el = (
@@ -432,7 +465,7 @@ class InMemorySyntheticDataset(_SyntheticBase):
         )
         self.seed = seed
         images = np.empty((num_images, resolution, resolution, 3), dtype=np.uint8)
-        truth = _render_all(num_images, seed, resolution, az, el, images, workers, progress)
+        truth = _render_all(num_images, seed, resolution, az, el, images, workers, progress, check_families(families))
         self._setup(images, truth, az, el)
 
     def __repr__(self) -> str:
