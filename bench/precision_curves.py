@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hologan_lesson.config import RunConfig, make_config  # noqa: E402
 from hologan_lesson.data import InMemorySyntheticDataset  # noqa: E402
-from hologan_lesson.losses import generator_loss  # noqa: E402
-from hologan_lesson.rotation import POSE_RANGES  # noqa: E402
+from hologan_lesson.data.catalogue import POSE_RANGES  # noqa: E402
+from hologan_lesson.model.losses import generator_loss  # noqa: E402
 from hologan_lesson.train import Trainer, build_networks  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hologan_lesson.data.catalogue import POSE_RANGES  # noqa: E402
 from hologan_lesson.data.synthetic import build_synthetic_cache, synthetic_cache_dir  # noqa: E402
-from hologan_lesson.rotation import POSE_RANGES  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from .utils import from_uint8_images
+
 
 class _Order:
     """Seeded per-epoch permutation with a resumable position."""
@@ -80,7 +82,7 @@ class TensorBatches:
 
     def next(self) -> torch.Tensor:
         idx = self.order.next_indices().to(self.device)
-        return self.images[idx].float().div_(127.5).sub_(1.0)  # (B, 3, H, W)
+        return from_uint8_images(self.images[idx])  # (B, 3, H, W)
 
     def state_dict(self) -> dict[str, Any]:
         return self.order.state_dict()

@@ -7,8 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from .checkpoint import CheckpointError
+from . import runs
 from .config import PRESETS, ConfigError, make_config
+from .profile import PROFILES
+from .runs import CheckpointError, TrainingDiverged
 
 
 def _run_dir(out: str, preset: str, dataset: str) -> Path:
@@ -16,22 +18,13 @@ def _run_dir(out: str, preset: str, dataset: str) -> Path:
     return Path(out) / name
 
 
-def _dataset(cfg):
-    """Build the dataset up front so that a missing or broken folder is a one-line error before training."""
-    from .data import make_dataset
-
-    try:
-        return make_dataset(cfg.data)
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        raise ConfigError(" ".join(str(exc).split())) from None
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     """Train (or resume) one run."""
-    from .train import Trainer, load_run_config
+    from .data import load_dataset
+    from .train import Trainer
 
     if args.resume:
-        cfg = load_run_config(args.resume)
+        cfg = runs.load_run_config(args.resume)
         if args.set:
             from .config import apply_overrides, validate
 
@@ -43,12 +36,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         run_dir = Path(args.run_dir) if args.run_dir else _run_dir(args.out, cfg.preset, cfg.data.name)
         if run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
-    dataset = _dataset(cfg)
+    dataset = load_dataset(cfg.data)  # a missing or broken folder is a one-line error before training
     trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
     print(f"run folder: {run_dir}  (preset {cfg.preset}, dataset {cfg.data.name}, device {trainer.device})")
     trainer.fit(progress=not args.no_progress)
-    sweeps = sorted((run_dir / "sweeps").glob("*.gif"))
-    print(f"done: {trainer.step} steps. Metrics: {run_dir / 'metrics.csv'}")
+    sweeps = runs.sweep_gifs(run_dir)
+    print(f"done: {trainer.step} steps. Metrics: {run_dir / runs.METRICS_FILE}")
     for gif in sweeps[-2:]:
         print(f"rotation GIF: {gif}")
     return 0
@@ -70,7 +63,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
         from nbclient import NotebookClient
     except ImportError:
         raise ConfigError('executing notebooks needs the dev extra: pip install -e ".[dev]"') from None
-    from . import course
+    from .lessons import course
 
     nb_dir = Path(args.notebooks)
     out = Path(args.out)
@@ -90,9 +83,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a slim generator-only checkpoint from a run folder or checkpoint."""
-    from .train import export_generator
-
-    path = export_generator(args.source, args.dest)
+    path = runs.export_generator(args.source, args.dest)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0
 
@@ -101,8 +92,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """KID/FID and, on synthetic data, pose and identity consistency of a run's newest checkpoint."""
     import json
 
-    from .ablate import settings_from_args
-    from .metrics import evaluate_run, format_results
+    from .eval.run import evaluate_run, format_results, settings_from_args
 
     results = evaluate_run(args.run_dir, settings_from_args(args), device=args.device)
     print(f"{args.run_dir} at step {results['step']}:")
@@ -117,7 +107,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_ablate(args: argparse.Namespace) -> int:
     """Train and evaluate the paper's ablations with one budget; write the results table and figure."""
-    from .ablate import parse_only, run_ablation, settings_from_args
+    from .eval.ablate import parse_only, run_ablation
+    from .eval.run import settings_from_args
 
     settings = settings_from_args(args)
     only = parse_only(args.only)
@@ -125,29 +116,23 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval_options(p: argparse.ArgumentParser) -> None:
-    from .metrics import EvalSettings as E
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line on stderr (exit code 2), like configuration errors."""
 
-    p.add_argument(
-        "--features",
-        choices=["inception", "probe"],
-        help=f"KID/FID features: inception (standard; torch-fidelity downloads its weights on first use) or "
-        f"probe (the synthetic pose probe's features: synthetic data, offline) (default {E.features})",
-    )
-    p.add_argument("--inception-weights", metavar="PATH", help="torch-fidelity's Inception weights file (offline)")
-    p.add_argument("--num-fake", type=int, help=f"generated images for KID/FID (default {E.num_fake})")
-    p.add_argument("--num-real", type=int, help=f"real images for KID/FID (default {E.num_real})")
-    p.add_argument("--subset-size", type=int, help=f"KID subset size (default {E.subset_size})")
-    p.add_argument("--subsets", type=int, help=f"KID subsets, for mean ± std (default {E.subsets})")
-    p.add_argument("--no-fid", dest="fid", action="store_const", const=False, help="skip FID")
-    p.add_argument("--identities", type=int, help=f"identities swept for pose/identity (default {E.identities})")
-    p.add_argument("--frames", type=int, help=f"views per sweep (default {E.frames})")
-    p.add_argument("--probe-images", type=int, help=f"renders the pose probe trains on (default {E.probe_images})")
-    p.add_argument("--probe-epochs", type=int, help=f"pose probe epochs (default {E.probe_epochs})")
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def _preset(name: str) -> str:
+    if name not in PRESETS:
+        raise argparse.ArgumentTypeError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI")
+    from .eval.run import add_eval_options
+
+    ap = _Parser(prog="python -m hologan_lesson", description="HoloGAN from scratch: the course CLI")
     sub = ap.add_subparsers(dest="command", required=True)
 
     def override_options(p: argparse.ArgumentParser, what: str) -> None:
@@ -166,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         override_options(p, "")
 
     p = sub.add_parser("train", help="train HoloGAN from a preset")
-    p.add_argument("--preset", default="cpu", help=f"one of: {', '.join(PRESETS)}")
+    p.add_argument(
+        "--preset", default="cpu", type=_preset, choices=list(PRESETS), help="a named configuration (default: cpu)"
+    )
     p.add_argument("--dataset", help="synthetic | celeba | cars | chairs | lsun | cats | PATH to a prepared folder")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest checkpoint")
     run_options(p)
@@ -185,20 +172,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (its newest checkpoint) or a checkpoint file")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     p.add_argument("--json", metavar="PATH", help="also write the results here")
-    _eval_options(p)
+    add_eval_options(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("ablate", help="train + evaluate the paper's ablations with one budget")
-    p.add_argument("--preset", default="cpu", help=f"one of: {', '.join(PRESETS)}")
+    p.add_argument(
+        "--preset", default="cpu", type=_preset, choices=list(PRESETS), help="a named configuration (default: cpu)"
+    )
     p.add_argument("--dataset", help="synthetic | celeba | ... | PATH (default: the preset's)")
     p.add_argument("--out", help="ablation folder (default: runs/ablation-PRESET-DATASET)")
     p.add_argument("--only", metavar="A,B", help="only these variants (default: all)")
     override_options(p, " of every variant")
-    _eval_options(p)
+    add_eval_options(p)
     p.set_defaults(func=cmd_ablate)
 
     p = sub.add_parser("lessons", help="execute every lesson notebook into a folder")
-    p.add_argument("--profile", default="cpu", choices=["ci", "cpu", "gpu"])
+    p.add_argument("--profile", default="cpu", choices=list(PROFILES))
     p.add_argument("--notebooks", default="notebooks")
     p.add_argument("--out", default="runs/lessons")
     p.set_defaults(func=cmd_lessons)
@@ -207,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; configuration errors become one line on stderr and exit code 2."""
+    from .utils import get_logger
+
+    get_logger(__name__)  # the package's messages (probe training, evaluation, ablation progress) go to stdout
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -215,10 +207,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    except RuntimeError as exc:
-        from .train import TrainingDiverged
-
-        if isinstance(exc, TrainingDiverged):
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        raise
+    except TrainingDiverged as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -7,8 +7,11 @@ run folder's ``config.json`` is enough to rebuild exactly what was trained.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+Activation = Literal["relu", "lrelu", "none"]
 
 
 @dataclass
@@ -23,10 +26,10 @@ class GeneratorConfig:
     projection_channels: int = 1024  # 1×1 conv output of the projection unit
     image_channels: tuple[int, ...] = (256, 64)  # 2D transposed convs with AdaIN (each doubles H, W)
     out_channels: int = 3
-    activation: str = "relu"  # "relu" (official 64 px) or "lrelu" (paper text, official 128 px)
-    projection_activation: str = "relu"
-    mapping_activation: str = "relu"  # official: ReLU on the style mapping; "none" = linear (paper)
-    z_input: str = "adain"  # "adain" (HoloGAN) or "traditional" (ablation: z at the input, no AdaIN)
+    activation: Activation = "relu"  # "relu" (official 64 px) or "lrelu" (paper text, official 128 px)
+    projection_activation: Activation = "relu"
+    mapping_activation: Literal["relu", "none"] = "relu"  # official: ReLU on the style mapping; "none" = linear (paper)
+    z_input: Literal["adain", "traditional"] = "adain"  # HoloGAN; "traditional" (ablation): z at the input, no AdaIN
     separate_z: bool = False  # True: z = (z_shape for 3D AdaIN, z_appearance for 2D AdaIN)
     volume_size: int = 16  # side of the rotated volume; fixed by the 4³ start and two 2x upsamplings
 
@@ -40,8 +43,8 @@ class DiscriminatorConfig:
     kernel_size: int = 5  # the official code's conv2d default (DCGAN ops)
     spectral_norm: bool = True
     style_heads: bool = True  # multi-scale style (instance-norm statistics) classifiers
-    style_statistic: str = "std"  # "std" (paper) or "var" (official code)
-    style_concat: str = "channel"  # "channel": [mean, std] per sample (paper); "batch": official code
+    style_statistic: Literal["std", "var"] = "std"  # "std" (paper) or "var" (official code)
+    style_concat: Literal["channel", "batch"] = "channel"  # [mean, std] per sample (paper); "batch": official code
     instance_norm_affine: bool = True  # learnt scale/offset after instance norm (official code)
     in_channels: int = 3
     input_noise_std: float = 0.0  # official add_D_noise (off in its config): 0.02
@@ -86,9 +89,9 @@ class TrainConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     g_steps_per_d: int = 2  # official code runs the G optimiser twice per D step
     lr_decay: bool = False  # official code computes a linear decay but never applies it
-    z_distribution: str = "uniform"  # U(-1, 1) as the paper
+    z_distribution: Literal["uniform", "normal"] = "uniform"  # U(-1, 1) as the paper
     random_views: bool = True  # ablation: False renders every fake at the canonical view (0, 0)
-    precision: str = "fp32"  # fp32 | bf16 | fp16
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # fp32 | bf16 | fp16
     channels_last: bool = False
     compile: bool = False
     device: str = "auto"
@@ -281,24 +284,49 @@ class ConfigError(ValueError):
     """A configuration problem, reported in one line before any work starts."""
 
 
-def _coerce(text: str, default: Any, key: str) -> Any:
-    if isinstance(default, bool):
+def field_types(cls: type) -> dict[str, Any]:
+    """The resolved annotations of a config dataclass (``Literal[...]``, ``tuple[str, ...]``, ...)."""
+    return typing.get_type_hints(cls)
+
+
+def _section_name(section: Any) -> str:
+    names = {c: n for n, c in _NESTED.items()}
+    return names.get(type(section), type(section).__name__)
+
+
+def check_choices(section: Any) -> None:
+    """Raise ConfigError (one line) when a ``Literal`` field of a config dataclass holds another value.
+
+    The one place where the allowed strings are checked: ``validate`` and the networks' own checks call it.
+    """
+    for name, kind in field_types(type(section)).items():
+        if typing.get_origin(kind) is Literal:
+            value, allowed = getattr(section, name), typing.get_args(kind)
+            if value not in allowed:
+                options = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+                raise ConfigError(f"{_section_name(section)}.{name}={value!r}: use {options}")
+
+
+def _coerce(text: str, kind: Any, key: str) -> Any:
+    """``text`` as a value of the annotated type ``kind`` (bool, int, float, str, Literal, tuple[...])."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin is tuple:
+        parts = [p for p in text.replace("(", "").replace(")", "").split(",") if p.strip()]
+        inner = args[0] if args else str
+        return tuple(_coerce(p.strip(), inner, key) for p in parts)
+    if origin is Literal:
+        return text
+    if kind is bool:
         if text.lower() in ("1", "true", "yes", "on"):
             return True
         if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{key}: expected true/false, got {text!r}")
-    if isinstance(default, tuple):
-        parts = [p for p in text.replace("(", "").replace(")", "").split(",") if p.strip()]
-        inner = default[0] if default else ("" if key.endswith("families") else 0)
-        return tuple(_coerce(p.strip(), inner, key) for p in parts)
     try:
-        if isinstance(default, int):
-            return int(text)
-        if isinstance(default, float):
-            return float(text)
+        if kind in (int, float):
+            return kind(text)
     except ValueError:
-        raise ConfigError(f"{key}: expected a {type(default).__name__}, got {text!r}") from None
+        raise ConfigError(f"{key}: expected a {kind.__name__}, got {text!r}") from None
     return text
 
 
@@ -319,7 +347,7 @@ def apply_overrides(cfg: RunConfig, overrides: list[str]) -> RunConfig:
         if not hasattr(target, name):
             fields = ", ".join(f.name for f in dataclasses.fields(target))
             raise ConfigError(f"override {key!r}: unknown field {name!r}; fields are: {fields}")
-        setattr(target, name, _coerce(value.strip(), getattr(target, name), key))
+        setattr(target, name, _coerce(value.strip(), field_types(type(target))[name], key))
     return cfg
 
 
@@ -329,7 +357,7 @@ def make_config(preset: str, dataset: str | None = None, overrides: list[str] | 
         raise ConfigError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
     cfg = PRESETS[preset]()
     if dataset is not None:
-        from .rotation import POSE_RANGES
+        from .data.catalogue import POSE_RANGES
 
         cfg.data.name = dataset
         key = dataset.lower()
@@ -355,8 +383,8 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(
             f"data.resolution={data.resolution} is not supported: HoloGAN here builds 64 or 128 px (32 px for CPU runs)"
         )
-    if t.precision not in ("fp32", "bf16", "fp16"):
-        raise ConfigError(f"train.precision={t.precision!r}: use fp32, bf16 or fp16")
+    for section in (g, d, cfg.loss, data, t):
+        check_choices(section)
     if t.batch_size < 1 or t.steps < 0:
         raise ConfigError("train.batch_size must be >= 1 and train.steps >= 0")
     if t.g_steps_per_d < 1:
@@ -364,5 +392,3 @@ def validate(cfg: RunConfig) -> None:
     for name, (lo, hi) in (("azimuth_range", data.azimuth_range), ("elevation_range", data.elevation_range)):
         if hi < lo:
             raise ConfigError(f"data.{name}=({lo}, {hi}) is empty")
-    if g.z_input not in ("adain", "traditional"):
-        raise ConfigError(f"generator.z_input={g.z_input!r}: use 'adain' or 'traditional'")

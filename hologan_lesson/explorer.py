@@ -15,16 +15,26 @@ import torch
 from torch import Tensor
 
 from .config import ConfigError, RunConfig
-from .generator import HoloGANGenerator, ZLike, render_views, uniform_z
+from .model.generator import HoloGANGenerator, ZLike, render_views, uniform_z
+from .runs import checkpoint_step, load_generator
 from .viz import save_gif, to_uint8
+
+__all__ = [
+    "SHIPPED_CHECKPOINT",
+    "Explorer",
+    "checkpoint_step",
+    "code_from_seed",
+    "load_explorer_generator",
+    "turntable_frames",
+    "turntable_views",
+    "write_turntable_gif",
+]
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "synthetic_cpu.pt"
 
 
 def load_explorer_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:
     """A generator (eval mode) and its run config from a checkpoint file, a slim export or a run folder."""
-    from .train import load_generator
-
     path = Path(path).expanduser()
     if not path.exists():
         raise ConfigError(
@@ -32,19 +42,6 @@ def load_explorer_generator(path: str | Path, device: str | torch.device = "cpu"
             f"`python -m hologan_lesson export RUN_DIR OUT.pt`"
         )
     return load_generator(path, device)
-
-
-def checkpoint_step(path: str | Path) -> int:
-    """The training step a checkpoint file (or a run folder's newest checkpoint) was written at."""
-    from .checkpoint import list_checkpoints, load_checkpoint
-
-    path = Path(path).expanduser()
-    if path.is_dir():
-        found = list_checkpoints(path)
-        if not found:
-            raise ConfigError(f"{path}: no checkpoints found in {path / 'checkpoints'}")
-        return found[-1][0]
-    return int(load_checkpoint(path)["step"])
 
 
 def code_from_seed(generator: HoloGANGenerator, seed: int) -> Tensor:
@@ -165,9 +162,7 @@ class Explorer:
 
     def set_shape_seed(self, seed: int) -> None:
         """Show the shape code drawn from ``seed`` (the appearance code is kept)."""
-        self.panel.z_shape = code_from_seed(self.generator, seed)
-        self.panel._volume = None  # the panel caches the 3D features of z_shape; they must be recomputed
-        self.panel.update()
+        self.panel.set_shape(code_from_seed(self.generator, seed))
 
     def set_appearance_seed(self, seed: int) -> None:
         """Show the appearance code drawn from ``seed`` (the shape code and its 3D features are kept)."""

@@ -3,15 +3,14 @@
 One iteration = one discriminator step, then ``g_steps_per_d`` generator steps (official code: 2) on the
 same latent codes and views. Every fake image gets its own random view from the dataset's pose range:
 that is what forces the generator to keep the object's shape in its 3D features.
+
+The run folder (config, metrics, checkpoints, pictures) belongs to ``runs``; this file only learns.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
-import json
-import math
 import signal
 import time
 from dataclasses import dataclass
@@ -21,26 +20,27 @@ from typing import Any
 import torch
 from torch import nn
 
+from . import runs
 from .batches import make_batches
-from .checkpoint import (
-    checkpoint_path,
-    latest_checkpoint,
-    list_checkpoints,
-    load_checkpoint,
-    prune_checkpoints,
-    save_checkpoint,
-)
-from .config import ConfigError, RunConfig, run_config_from_dict, to_dict, validate
-from .discriminator import HoloGANDiscriminator
-from .generator import HoloGANGenerator, azimuth_sweep, elevation_sweep, uniform_z
-from .losses import discriminator_loss, generator_loss
-from .rotation import sample_views
+from .config import ConfigError, RunConfig, to_dict, validate
+from .model.discriminator import HoloGANDiscriminator
+from .model.generator import HoloGANGenerator, uniform_z, view_sweep
+from .model.losses import discriminator_loss, generator_loss
+from .model.rotation import sample_views
+from .runs import TrainingDiverged, export_generator, load_generator, load_run_config, resolve_device
 from .utils import to_channels_last
-from .viz import image_grid, save_gif, save_grid
+from .viz import save_grid, save_sweep
 
-
-class TrainingDiverged(RuntimeError):
-    """A loss became NaN or Inf."""
+__all__ = [
+    "StepResult",
+    "Trainer",
+    "TrainingDiverged",
+    "build_networks",
+    "export_generator",
+    "load_generator",
+    "load_run_config",
+    "resolve_device",
+]
 
 
 @dataclass
@@ -49,16 +49,6 @@ class StepResult:
 
     step: int
     terms: dict[str, torch.Tensor]
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA if available else CPU; anything else is passed to torch.device."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"train.device={name!r} but CUDA is not available; use train.device=cpu or auto")
-    return device
 
 
 def build_networks(cfg: RunConfig, device: torch.device) -> tuple[HoloGANGenerator, HoloGANDiscriminator]:
@@ -73,7 +63,7 @@ def build_networks(cfg: RunConfig, device: torch.device) -> tuple[HoloGANGenerat
 
 
 class Trainer:
-    """Owns the networks, optimisers, data order and RNG of one run, and its run folder."""
+    """Owns the networks, optimisers, data order and RNG of one run; ``runs.RunLogger`` keeps its folder."""
 
     n_fixed = 8  # identities shown in sample grids and view sweeps
 
@@ -106,12 +96,10 @@ class Trainer:
         self.batches = make_batches(dataset, t.batch_size, self.device, seed=t.seed + 3, num_workers=t.num_workers)
         self.step = 0
         self._pending: list[StepResult] = []
-        self._csv_fields: list[str] | None = None
-        self._writer = None
+        self.logger = runs.RunLogger(self.run_dir)
         if resume:
             self._resume()
 
-    # ----------------------------------------------------------------------------------------------- sampling
     def _lr_factor(self, step: int) -> float:
         if not self.cfg.train.lr_decay:
             return 1.0
@@ -136,7 +124,6 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
-    # -------------------------------------------------------------------------------------------- one step
     def train_step(self) -> StepResult:
         """One D step then ``g_steps_per_d`` G steps; returns detached loss terms."""
         t, loss_cfg = self.cfg.train, self.cfg.loss
@@ -170,21 +157,16 @@ class Trainer:
         terms = {"d_total": d_total, **d_terms, "g_total": g_total, **g_terms}
         return StepResult(self.step, {k: v.detach().float() for k, v in terms.items()})
 
-    # ----------------------------------------------------------------------------------------------- loop
     def fit(self, steps: int | None = None, progress: bool = True) -> Path:
         """Train until ``steps`` (default: cfg.train.steps) total steps; Ctrl-C saves a checkpoint first."""
         from tqdm.auto import tqdm
 
         total = self.cfg.train.steps if steps is None else steps
         t = self.cfg.train
-        self._prepare_run_dir()
+        self.logger.open(self.cfg)
         bar = tqdm(total=total, initial=self.step, disable=not progress, desc="train", dynamic_ncols=True)
         window_start, window_steps = time.perf_counter(), 0
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-        with contextlib.suppress(ValueError):  # only possible in the main thread
-            signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-            # Ctrl-C must stop (and checkpoint) even if the parent process started us with SIGINT ignored.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        restore_signals = _signals_interrupt()
         try:
             while self.step < total:
                 self._pending.append(self.train_step())
@@ -193,7 +175,7 @@ class Trainer:
                 at_end = self.step == total
                 if self.step % t.log_every == 0 or at_end:
                     elapsed = time.perf_counter() - window_start
-                    row = self._flush(images_per_s=window_steps * t.batch_size / max(elapsed, 1e-9))
+                    row = self._log(images_per_s=window_steps * t.batch_size / max(elapsed, 1e-9))
                     bar.set_postfix({k: f"{row[k]:.3f}" for k in ("d_total", "g_total")})
                     window_start, window_steps = time.perf_counter(), 0
                 if self.step % t.sample_every == 0 or at_end:
@@ -206,69 +188,17 @@ class Trainer:
             print(f"\ninterrupted at step {self.step}: checkpoint saved to {path}\nresume with --resume {self.run_dir}")
             raise
         finally:
-            with contextlib.suppress(ValueError):
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+            restore_signals()
             bar.close()
-            if self._writer is not None:
-                self._writer.flush()
+            self.logger.flush()
         return self.run_dir
 
-    # ------------------------------------------------------------------------------------------ bookkeeping
-    def _prepare_run_dir(self) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        config_file = self.run_dir / "config.json"
-        config_file.write_text(json.dumps(to_dict(self.cfg), indent=2))
-        info = self.run_dir / "run_info.json"
-        if not info.exists():  # which machine made this run's numbers
-            from .envcheck import machine_summary
-
-            info.write_text(json.dumps({"machine": machine_summary(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}))
-        if self._writer is None:
-            try:
-                from torch.utils.tensorboard import SummaryWriter
-
-                self._writer = SummaryWriter(str(self.run_dir / "tensorboard"))
-            except ImportError:  # tensorboard not installed: CSV only
-                self._writer = None
-
-    def _flush(self, images_per_s: float) -> dict[str, float]:
-        """Check pending steps for NaN/Inf (naming step and term) and log the newest one."""
-        if not self._pending:
-            return {}
-        names = list(self._pending[0].terms)
-        values = torch.stack([torch.stack([r.terms[n] for n in names]) for r in self._pending]).cpu()  # one sync
-        bad = ~torch.isfinite(values)
-        if bad.any():
-            i, j = (int(x) for x in bad.nonzero()[0])
-            step = self._pending[i].step
-            good = latest_checkpoint(self.run_dir)
-            self._pending.clear()
-            raise TrainingDiverged(
-                f"loss term '{names[j]}' is {values[i, j].item()} at step {step}; training stopped. "
-                f"Last good checkpoint: {good if good else 'none yet'}"
-            )
-        last = self._pending[-1]
-        self._pending.clear()
-        row = {"step": last.step, **{n: float(values[-1, k]) for k, n in enumerate(names)}}
-        row["lr_g"] = self.opt_g.param_groups[0]["lr"]
-        row["images_per_s"] = images_per_s
-        row["time"] = time.time()
-        self._append_csv(row)
-        if self._writer is not None:
-            for k, v in row.items():
-                if k not in ("step", "time") and math.isfinite(v):
-                    self._writer.add_scalar(k, v, last.step)
-        return row
-
-    def _append_csv(self, row: dict[str, float]) -> None:
-        path = self.run_dir / "metrics.csv"
-        new = not path.exists()
-        with path.open("a", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(row))
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+    def _log(self, images_per_s: float) -> dict[str, float]:
+        """Check the pending steps for NaN/Inf (naming step and term) and log the newest one."""
+        pending, self._pending, lr_g = self._pending, [], self.opt_g.param_groups[0]["lr"]
+        return self.logger.check_and_log(
+            [r.step for r in pending], [r.terms for r in pending], lr_g=lr_g, images_per_s=images_per_s
+        )
 
     @torch.no_grad()
     def render(self, z: torch.Tensor, views: torch.Tensor) -> torch.Tensor:
@@ -282,137 +212,86 @@ class Trainer:
             self.G.train(was_training)
         return out.float()
 
-    def sweep_views(self, kind: str, frames: int = 12) -> torch.Tensor:
-        """``(frames, 2)`` views sweeping azimuth (elevation at the range centre) or elevation."""
-        d = self.cfg.data
-        if kind == "azimuth":
-            return azimuth_sweep(frames, d.azimuth_range, elevation=sum(d.elevation_range) / 2)
-        return elevation_sweep(frames, d.elevation_range, azimuth=sum(d.azimuth_range) / 2)
-
     def write_samples(self) -> Path:
         """Sample grid of the fixed identities at their fixed random views."""
         images = self.render(self.fixed_z, self.fixed_views)
-        return save_grid(images, self.run_dir / "samples" / f"step_{self.step:07d}.png", nrow=self.n_fixed)
+        return save_grid(images, runs.sample_path(self.run_dir, self.step), nrow=self.n_fixed)
 
     def write_sweeps(self, frames: int = 12) -> dict[str, Path]:
         """Azimuth and elevation sweeps of the fixed identities as GIF (one frame per view) and PNG strip."""
-        out = {}
-        n = min(4, self.n_fixed)
+        out, n = {}, min(4, self.n_fixed)
         for kind in ("azimuth", "elevation"):
-            views = self.sweep_views(kind, frames).to(self.device)  # (T, 2)
-            z = self.fixed_z[:n].repeat_interleave(frames, 0)  # (n·T, latent)
-            images = self.render(z, views.repeat(n, 1))  # (n·T, 3, H, W), identity-major
-            images = images.view(n, frames, *images.shape[1:])  # (n, T, 3, H, W)
-            gif_frames = [image_grid(images[:, k], nrow=n) for k in range(frames)]
-            stem = self.run_dir / "sweeps" / f"{kind}_step_{self.step:07d}"
-            out[f"{kind}_gif"] = save_gif(gif_frames, stem.with_suffix(".gif"), fps=6, scale=2)
-            out[f"{kind}_png"] = save_grid(
-                images.reshape(n * frames, *images.shape[2:]), stem.with_suffix(".png"), nrow=frames
-            )
+            views = view_sweep(kind, frames, self.cfg.data.azimuth_range, self.cfg.data.elevation_range).to(self.device)
+            images = self.render(self.fixed_z[:n].repeat_interleave(frames, 0), views.repeat(n, 1))  # identity-major
+            stem = runs.sweep_stem(self.run_dir, kind, self.step)
+            out.update(save_sweep(images.view(n, frames, *images.shape[1:]), stem, kind))
         return out
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly where this run is."""
-        state = {
-            "step": self.step,
-            "config": to_dict(self.cfg),
-            "generator": self.G.state_dict(),
-            "discriminator": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "sched_g": self.sched_g.state_dict(),
-            "sched_d": self.sched_d.state_dict(),
-            "scaler_g": self.scaler_g.state_dict(),
-            "scaler_d": self.scaler_d.state_dict(),
-            "rng": self.rng.get_state(),
-            "torch_rng": torch.get_rng_state(),
-            "batches": self.batches.state_dict(),
-        }
+        state = {"step": self.step, "config": to_dict(self.cfg)}
+        state.update({key: getattr(self, name).state_dict() for key, name in _STATEFUL.items()})
+        state.update(rng=self.rng.get_state(), torch_rng=torch.get_rng_state(), batches=self.batches.state_dict())
         if torch.cuda.is_available():
             state["cuda_rng"] = torch.cuda.get_rng_state_all()
         return state
 
-    def save(self) -> Path:
-        """Flush logs, write an atomic checkpoint and the view sweeps, keep the last K checkpoints."""
-        if self._pending:
-            self._flush(images_per_s=float("nan"))
-        path = save_checkpoint(self.state_dict(), checkpoint_path(self.run_dir, self.step))
-        prune_checkpoints(self.run_dir, self.cfg.train.keep_checkpoints)
-        self.write_sweeps()
-        return path
-
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a ``state_dict()``."""
-        self.G.load_state_dict(state["generator"])
-        self.D.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.sched_g.load_state_dict(state["sched_g"])
-        self.sched_d.load_state_dict(state["sched_d"])
-        self.scaler_g.load_state_dict(state["scaler_g"])
-        self.scaler_d.load_state_dict(state["scaler_d"])
+        for key, name in _STATEFUL.items():
+            getattr(self, name).load_state_dict(state[key])
+        self.batches.load_state_dict(state["batches"])
         self.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         if "cuda_rng" in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["cuda_rng"])
-        self.batches.load_state_dict(state["batches"])
         self.step = state["step"]
 
+    def save(self) -> Path:
+        """Flush logs, write an atomic checkpoint and the view sweeps, keep the last K checkpoints."""
+        if self._pending:
+            self._log(images_per_s=float("nan"))
+        path = runs.save_checkpoint(self.state_dict(), runs.checkpoint_path(self.run_dir, self.step))
+        runs.prune_checkpoints(self.run_dir, self.cfg.train.keep_checkpoints)
+        self.write_sweeps()
+        return path
+
     def _resume(self) -> None:
-        path = latest_checkpoint(self.run_dir)
-        if path is None:
-            raise ConfigError(f"--resume {self.run_dir}: no checkpoints in {self.run_dir / 'checkpoints'}")
-        self.load_state_dict(load_checkpoint(path, map_location=self.device))
-        metrics = self.run_dir / "metrics.csv"
-        if metrics.exists():  # drop rows logged after the checkpoint: they will be logged again
-            with metrics.open() as fh:
-                rows = list(csv.DictReader(fh))
-            kept = [r for r in rows if int(r["step"]) <= self.step]
-            if rows:
-                with metrics.open("w", newline="") as fh:
-                    writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                    writer.writeheader()
-                    writer.writerows(kept)
+        newest = runs.newest_checkpoint(self.run_dir)
+        if newest is None:
+            raise ConfigError(f"--resume {self.run_dir}: no checkpoints in {self.run_dir / runs.CHECKPOINT_DIR}")
+        self.load_state_dict(runs.load_checkpoint(newest[1], map_location=self.device))
+        self.logger.truncate_after(self.step)  # rows logged after the checkpoint will be logged again
+
+
+# checkpoint keys of the modules with their own state_dict (the keys stay as written by every earlier run)
+_STATEFUL = {
+    "generator": "G",
+    "discriminator": "D",
+    "opt_g": "opt_g",
+    "opt_d": "opt_d",
+    "sched_g": "sched_g",
+    "sched_d": "sched_d",
+    "scaler_g": "scaler_g",
+    "scaler_d": "scaler_d",
+}
 
 
 def _raise_keyboard_interrupt(signum, frame):  # SIGTERM (e.g. a Colab runtime shutting down) acts like Ctrl-C
     raise KeyboardInterrupt
 
 
-def load_run_config(run_dir: str | Path) -> RunConfig:
-    """The resolved config a run folder was trained with."""
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise ConfigError(f"{run_dir} is not a run folder: it has no config.json")
-    return run_config_from_dict(json.loads(path.read_text()))
+def _signals_interrupt():
+    """Make SIGTERM and SIGINT raise KeyboardInterrupt (main thread only); returns the function that undoes it."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    with contextlib.suppress(ValueError):  # only possible in the main thread
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        # Ctrl-C must stop (and checkpoint) even if the parent process started us with SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
+    def restore() -> None:
+        with contextlib.suppress(ValueError):
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
-def resolve_checkpoint(path: str | Path) -> Path:
-    """A checkpoint file as given, or the newest checkpoint of a run folder."""
-    path = Path(path)
-    if path.is_dir():
-        found = list_checkpoints(path)
-        if not found:
-            raise ConfigError(f"{path}: no checkpoints found in {path / 'checkpoints'}")
-        path = found[-1][1]
-    return path
-
-
-def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:
-    """A trained generator (eval mode) from a checkpoint file or a run folder (newest checkpoint)."""
-    state = load_checkpoint(resolve_checkpoint(path), map_location=device)
-    cfg = run_config_from_dict(state["config"])
-    generator = HoloGANGenerator(cfg.generator).to(device)
-    generator.load_state_dict(state["generator"])
-    return generator.eval(), cfg
-
-
-def export_generator(source: str | Path, dest: str | Path) -> Path:
-    """Write a slim checkpoint (generator weights + config + step) that ``load_generator`` reads."""
-    source = resolve_checkpoint(source)
-    dest = Path(dest)
-    if dest.exists():
-        raise ConfigError(f"{dest} already exists; remove it first or choose another path")
-    state = load_checkpoint(source)
-    generator = {k: v.contiguous() for k, v in state["generator"].items()}
-    return save_checkpoint({"step": state["step"], "config": state["config"], "generator": generator}, dest)
+    return restore

@@ -10,14 +10,15 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .utils import to_uint8_images
+
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """``(N, 3, H, W)`` or ``(3, H, W)`` in [-1, 1] -> ``(N, H, W, 3)`` uint8."""
-    images = images.detach().float().cpu()
+    """``(N, 3, H, W)`` or ``(3, H, W)`` in [-1, 1] -> ``(N, H, W, 3)`` uint8 (pictures: channels last)."""
+    images = images.detach().cpu()
     if images.ndim == 3:
         images = images[None]
-    arr = ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return arr.permute(0, 2, 3, 1).numpy()
+    return to_uint8_images(images).permute(0, 2, 3, 1).numpy()
 
 
 def image_grid(images: torch.Tensor, nrow: int = 8, pad: int = 1) -> np.ndarray:
@@ -75,6 +76,18 @@ def save_gif(frames: Sequence[np.ndarray] | torch.Tensor, path: str | Path, fps:
     return path
 
 
+def save_sweep(images: torch.Tensor, stem: str | Path, kind: str) -> dict[str, Path]:
+    """A view sweep ``(n, T, 3, H, W)`` (n identities, T views) as ``stem.gif`` (one frame per view, the
+    identities side by side) and ``stem.png`` (one row per identity); returns ``{kind_gif, kind_png}``."""
+    n, frames = images.shape[:2]
+    stem = Path(stem)
+    gif_frames = [image_grid(images[:, k], nrow=n) for k in range(frames)]
+    return {
+        f"{kind}_gif": save_gif(gif_frames, stem.with_suffix(".gif"), fps=6, scale=2),
+        f"{kind}_png": save_grid(images.reshape(n * frames, *images.shape[2:]), stem.with_suffix(".png"), nrow=frames),
+    }
+
+
 def composite_front_to_back(rgb: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
     """Occlusion-aware render of a voxel volume seen along +z (depth index 0 nearest).
 
@@ -96,3 +109,37 @@ def render_voxels(volume: torch.Tensor, depth_shading: float = 0.5) -> torch.Ten
     rgb, alpha = volume[:, :3], volume[:, 3:4].clamp(0, 1)
     depth = torch.linspace(0, 1, volume.shape[2], device=volume.device).view(1, 1, -1, 1, 1)
     return composite_front_to_back(rgb * (1 - depth_shading * depth), alpha) * 2 - 1
+
+
+@torch.no_grad()
+def sweep_figure(
+    strips: Sequence[tuple[str, torch.Tensor]], path: str | Path, angles: Sequence[float] | None = None
+) -> Path:
+    """One row per ``(label, (T, 3, H, W) images in [-1, 1])``, labelled, written as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    frames = strips[0][1].shape[0]
+    fig, axes = plt.subplots(len(strips), 1, figsize=(0.9 * frames + 0.4, 1.25 * len(strips) + 0.4), squeeze=False)
+    for ax, (label, images) in zip(axes[:, 0], strips):
+        ax.imshow(image_grid(images, nrow=frames, pad=1), interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(label, loc="left", fontsize=9)
+    if angles is not None:
+        w = strips[0][1].shape[-1] + 1
+        axes[-1, 0].set_xticks([1 + i * w + w / 2 for i in range(frames)], [f"{a:.0f}°" for a in angles], fontsize=8)
+        axes[-1, 0].set_xlabel("commanded azimuth")
+    return save_figure(fig, path)
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Write a matplotlib figure as a PNG (creating the folder) and close it."""
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

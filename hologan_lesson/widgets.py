@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from .generator import HoloGANGenerator, ZLike, as_single, render_views, uniform_z
+from .model.generator import HoloGANGenerator, ZLike, as_single, render_views, uniform_z
 from .viz import to_uint8
 
 
@@ -107,12 +107,17 @@ class ViewPanel:
     def resample(self, which: str) -> None:
         """Redraw ``z_shape`` (``which='shape'``) or ``z_appearance`` (``'appearance'``) and re-render."""
         if which == "shape":
-            self.z_shape = uniform_z(tuple(self.z_shape.shape), self.rng, self.device)
-            self._volume = None
+            self.set_shape(uniform_z(tuple(self.z_shape.shape), self.rng, self.device))
         elif which == "appearance":
             self.z_appearance = uniform_z(tuple(self.z_appearance.shape), self.rng, self.device)
+            self.update()
         else:
             raise ValueError(f"resample 'shape' or 'appearance', got {which!r}")
+
+    def set_shape(self, z_shape: Tensor) -> None:
+        """Show a new ``(1, z_dim)`` shape code (its 3D features are recomputed; the appearance is kept)."""
+        self.z_shape = z_shape
+        self._volume = None  # the cached 3D features belonged to the previous z_shape
         self.update()
 
     def render(self) -> np.ndarray:

@@ -5,11 +5,10 @@ import json
 
 import pytest
 
-from hologan_lesson.ablate import VARIANTS, parse_only, read_table, run_status, variant_config
-from hologan_lesson.checkpoint import list_checkpoints
 from hologan_lesson.cli import main
 from hologan_lesson.config import ConfigError
-from hologan_lesson.train import load_run_config
+from hologan_lesson.eval.ablate import VARIANTS, parse_only, read_table, run_status, variant_config
+from hologan_lesson.runs import list_checkpoints, load_run_config
 
 # Two steps per variant with a checkpoint after each, tiny evaluation sizes: seconds per variant.
 TRAIN = ["--set", "train.steps=2", "--set", "train.checkpoint_every=1", "--set", "train.log_every=1"]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from hologan_lesson.adain import AdaIN, StyleMapping, adain
+from hologan_lesson.model.adain import AdaIN, StyleMapping, adain
 
 
 def hand_adain(x: np.ndarray, scale: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:

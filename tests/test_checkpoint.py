@@ -3,7 +3,7 @@ import pickle
 import pytest
 import torch
 
-from hologan_lesson.checkpoint import (
+from hologan_lesson.runs import (
     CheckpointError,
     checkpoint_path,
     latest_checkpoint,

@@ -85,8 +85,8 @@ def test_32px_configs_build_matching_networks():
     import torch
 
     from hologan_lesson.config import discriminator_config, generator_config
-    from hologan_lesson.discriminator import HoloGANDiscriminator
-    from hologan_lesson.generator import HoloGANGenerator
+    from hologan_lesson.model.discriminator import HoloGANDiscriminator
+    from hologan_lesson.model.generator import HoloGANGenerator
 
     g = HoloGANGenerator(generator_config(32, width=1 / 8))
     d = HoloGANDiscriminator(discriminator_config(32, width=1 / 8))

@@ -171,8 +171,8 @@ def test_prepared_manifest_spares_the_scan_until_the_folder_changes(tmp_path, mo
 
 
 def test_lesson_checkers_pass_good_answers_and_explain_bad_ones(capsys):
-    from hologan_lesson.checks import CheckFailed
-    from hologan_lesson.checks.data import check_center_crop, check_to_model_input
+    from hologan_lesson.lessons.checks import CheckFailed
+    from hologan_lesson.lessons.checks.data import check_center_crop, check_to_model_input
 
     def good(image, size):
         h, w = image.shape[:2]

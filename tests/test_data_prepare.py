@@ -24,9 +24,9 @@ from hologan_lesson.data import (
     pose_range_for,
 )
 from hologan_lesson.data import prepare as prep
+from hologan_lesson.data.catalogue import POSE_RANGES
 from hologan_lesson.data.fakes import fake_dataset_files, write_fake_dataset
 from hologan_lesson.data.images import fit_image, open_rgb
-from hologan_lesson.rotation import POSE_RANGES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "data_scripts"

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from hologan_lesson.data import synthetic as syn
+from hologan_lesson.data.catalogue import POSE_RANGES
 from hologan_lesson.data.render import (
     render_layers,
     render_object,
@@ -22,7 +23,7 @@ from hologan_lesson.data.render import (
     voxelize,
 )
 from hologan_lesson.data.shapes import FAMILIES, OBJECT_RADIUS, ObjectParams, sample_object_params
-from hologan_lesson.rotation import POSE_RANGES, rotate_volume, rotation_matrix
+from hologan_lesson.model.rotation import rotate_volume, rotation_matrix
 from hologan_lesson.viz import composite_front_to_back
 
 ROOT = Path(__file__).resolve().parents[1]

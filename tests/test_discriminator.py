@@ -10,10 +10,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 
-from hologan_lesson.checks import CheckFailed
-from hologan_lesson.checks.discriminator import check_style_stats
 from hologan_lesson.config import DiscriminatorConfig, discriminator_config
-from hologan_lesson.discriminator import DownBlock, HoloGANDiscriminator, instance_statistics
+from hologan_lesson.lessons.checks import CheckFailed
+from hologan_lesson.lessons.checks.discriminator import check_style_stats
+from hologan_lesson.model.discriminator import DownBlock, HoloGANDiscriminator, instance_statistics
 from hologan_lesson.utils import count_parameters
 
 

@@ -4,9 +4,6 @@ import pytest
 import torch
 from PIL import Image
 
-from hologan_lesson.checkpoint import save_checkpoint
-from hologan_lesson.checks import CheckFailed
-from hologan_lesson.checks.explorer import check_turntable_views
 from hologan_lesson.config import ConfigError, generator_config, make_config, to_dict
 from hologan_lesson.explorer import (
     Explorer,
@@ -17,7 +14,10 @@ from hologan_lesson.explorer import (
     turntable_views,
     write_turntable_gif,
 )
-from hologan_lesson.generator import HoloGANGenerator, render_views
+from hologan_lesson.lessons.checks import CheckFailed
+from hologan_lesson.lessons.checks.explorer import check_turntable_views
+from hologan_lesson.model.generator import HoloGANGenerator, render_views
+from hologan_lesson.runs import save_checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ import pytest
 import torch
 from torch import nn
 
-from hologan_lesson.adain import AdaIN, StyleMapping
-from hologan_lesson.checks import CheckFailed
-from hologan_lesson.checks.generator import check_adain, check_forward
 from hologan_lesson.config import generator_config
-from hologan_lesson.generator import (
+from hologan_lesson.lessons.checks import CheckFailed
+from hologan_lesson.lessons.checks.generator import check_adain, check_forward
+from hologan_lesson.model.adain import AdaIN, StyleMapping
+from hologan_lesson.model.generator import (
     HoloGANGenerator,
     azimuth_sweep,
     elevation_sweep,
@@ -17,7 +17,7 @@ from hologan_lesson.generator import (
     resample_appearance,
     resample_shape,
 )
-from hologan_lesson.rotation import rotate_volume, view_to_rotation
+from hologan_lesson.model.rotation import rotate_volume, view_to_rotation
 from hologan_lesson.utils import count_parameters
 from hologan_lesson.viz import to_uint8
 
@@ -300,7 +300,7 @@ def test_channels_last_and_bf16_autocast():
 
 
 def test_checkers_accept_the_library_and_reject_mistakes(capsys):
-    from hologan_lesson.adain import adain
+    from hologan_lesson.model.adain import adain
 
     check_adain(adain)
 

@@ -8,9 +8,7 @@ import pytest
 import torch
 
 from hologan_lesson.config import discriminator_config, generator_config
-from hologan_lesson.discriminator import HoloGANDiscriminator
-from hologan_lesson.generator import HoloGANGenerator, azimuth_sweep
-from hologan_lesson.identity import (
+from hologan_lesson.lessons.identity import (
     identity_stability,
     latent_head,
     latent_recovery_error,
@@ -18,6 +16,8 @@ from hologan_lesson.identity import (
     sweep_inputs,
     train_latent_probe,
 )
+from hologan_lesson.model.discriminator import HoloGANDiscriminator
+from hologan_lesson.model.generator import HoloGANGenerator, azimuth_sweep
 
 
 def tiny_generator(z_dim: int = 6) -> HoloGANGenerator:

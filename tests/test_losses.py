@@ -8,11 +8,11 @@ import pytest
 import torch
 from torch import nn
 
-from hologan_lesson.checks import CheckFailed
-from hologan_lesson.checks.discriminator import check_gan_losses, check_identity_loss, check_style_losses
 from hologan_lesson.config import DiscriminatorConfig, LossConfig
-from hologan_lesson.discriminator import DiscriminatorOutput, HoloGANDiscriminator
-from hologan_lesson.losses import (
+from hologan_lesson.lessons.checks import CheckFailed
+from hologan_lesson.lessons.checks.discriminator import check_gan_losses, check_identity_loss, check_style_losses
+from hologan_lesson.model.discriminator import DiscriminatorOutput, HoloGANDiscriminator
+from hologan_lesson.model.losses import (
     discriminator_loss,
     gan_loss_d,
     gan_loss_g,

@@ -9,12 +9,11 @@ import pytest
 import torch
 from torch import nn
 
-from hologan_lesson import metrics
+from hologan_lesson import eval as metrics
 from hologan_lesson.cli import main
 from hologan_lesson.config import ConfigError, DataConfig, generator_config, make_config
 from hologan_lesson.data import InMemorySyntheticDataset
-from hologan_lesson.generator import HoloGANGenerator
-from hologan_lesson.metrics import (
+from hologan_lesson.eval import (
     EvalSettings,
     FeatureUnavailable,
     GeneratorSource,
@@ -31,6 +30,7 @@ from hologan_lesson.metrics import (
     reference_scores,
     to_uint8_images,
 )
+from hologan_lesson.model.generator import HoloGANGenerator
 from hologan_lesson.train import Trainer
 
 # A small probe (seconds on one core); the cpu/gpu runs use the default ProbeSpec (6000 renders, 12 epochs).
@@ -50,7 +50,7 @@ def data_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def probe(data_root):
     spec = ProbeSpec.for_data(DataConfig(), **SMALL_PROBE)
-    trained, accuracy = load_or_train_probe(spec, log=None)
+    trained, accuracy = load_or_train_probe(spec)
     assert probe_path(spec).is_file() and str(probe_path(spec)).startswith(str(data_root))
     return trained, accuracy
 
@@ -189,7 +189,7 @@ def test_evaluate_command(ci_run, probe, capsys, tmp_path):
 
 
 def test_evaluate_a_checkpoint_file(ci_run, probe, capsys, tmp_path):
-    from hologan_lesson.train import export_generator
+    from hologan_lesson.runs import export_generator
 
     slim = export_generator(ci_run, tmp_path / "slim.pt")
     assert main(["evaluate", str(slim), "--features", "probe", *EVAL_ARGS]) == 0
@@ -219,8 +219,8 @@ def test_real_synthetic_source_matches_renderer():
 
 
 def test_fit_checker_accepts_library_rejects_fixed_direction(capsys):
-    from hologan_lesson.checks import CheckFailed
-    from hologan_lesson.checks.metrics import check_fit_sign_offset
+    from hologan_lesson.lessons.checks import CheckFailed
+    from hologan_lesson.lessons.checks.metrics import check_fit_sign_offset
 
     def library(commanded, predicted):
         fit = fit_sign_offset(commanded, predicted)

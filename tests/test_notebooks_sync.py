@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from hologan_lesson import course
+from hologan_lesson.lessons import course
 
 
 def load_builder(root):

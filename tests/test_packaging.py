@@ -10,19 +10,19 @@ def requirement_names(reqs):
     return {re.split(r"[<>=!~ \[;]", r, maxsplit=1)[0].strip().lower().replace("_", "-") for r in reqs}
 
 
-def test_environment_yml_matches_pyproject(root):
+def test_environment_yml_installs_what_pyproject_declares(root):
+    """environment.yml installs the project with its dev extra (runtime + dev), and lists nothing else."""
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    wanted = requirement_names(project["dependencies"]) | requirement_names(project["optional-dependencies"]["dev"])
+    assert project["dependencies"] and project["optional-dependencies"]["dev"]
     env = yaml.safe_load((root / "environment.yml").read_text())
     pip_block = next(d for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)["pip"]
-    conda_names = requirement_names([d for d in env["dependencies"] if isinstance(d, str)]) - {
-        "python",
-        "pip",
-    }
-    pip_names = requirement_names([p for p in pip_block if not p.startswith("-e")])
-    assert conda_names | pip_names == wanted, (
-        f"only in environment.yml: {sorted((conda_names | pip_names) - wanted)}; "
-        f"only in pyproject.toml: {sorted(wanted - (conda_names | pip_names))}"
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    conda_names = requirement_names(conda) - {"python", "pip"}
+    assert not conda_names, f"only in environment.yml: {sorted(conda_names)}; declare them in pyproject.toml"
+    assert pip_block == ["-e .[dev]"], f"the pip block must install the project with its dev extra: {pip_block}"
+    python = next(d for d in conda if requirement_names([d]) == {"python"})
+    assert python.replace(" ", "") == "python" + project["requires-python"].replace(" ", ""), (
+        f"environment.yml asks for {python}, pyproject.toml for python{project['requires-python']}"
     )
 
 

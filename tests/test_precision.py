@@ -32,8 +32,8 @@ import torch
 
 from hologan_lesson.config import make_config
 from hologan_lesson.data import InMemorySyntheticDataset
-from hologan_lesson.losses import discriminator_loss, generator_loss
-from hologan_lesson.rotation import sample_views
+from hologan_lesson.model.losses import discriminator_loss, generator_loss
+from hologan_lesson.model.rotation import sample_views
 from hologan_lesson.train import Trainer, build_networks
 
 CPU = torch.device("cpu")

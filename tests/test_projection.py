@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from hologan_lesson.projection import ProjectionUnit
-from hologan_lesson.toy_render import fit_projection_toy, random_voxel_scenes
+from hologan_lesson.lessons.toy_render import fit_projection_toy, random_voxel_scenes
+from hologan_lesson.model.projection import ProjectionUnit
 
 
 def test_shapes_and_gradients():

@@ -3,8 +3,8 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from hologan_lesson.rotation import (
-    POSE_RANGES,
+from hologan_lesson.data.catalogue import POSE_RANGES
+from hologan_lesson.model.rotation import (
     angle_between,
     rotate_volume,
     rotation_matrix,

@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from hologan_lesson.config import discriminator_config
-from hologan_lesson.discriminator import DiscriminatorOutput
-from hologan_lesson.style_probe import (
+from hologan_lesson.lessons.style_probe import (
     auc,
     change_texture,
     evaluate_heads,
@@ -17,6 +16,7 @@ from hologan_lesson.style_probe import (
     steps_to_reach,
     train_real_fake,
 )
+from hologan_lesson.model.discriminator import DiscriminatorOutput
 
 
 def test_auc_by_hand():

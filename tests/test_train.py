@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from hologan_lesson import train as train_module
-from hologan_lesson.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
 from hologan_lesson.config import make_config
-from hologan_lesson.train import Trainer, TrainingDiverged, load_generator
+from hologan_lesson.runs import CheckpointError, list_checkpoints, load_checkpoint, load_generator
+from hologan_lesson.train import Trainer, TrainingDiverged
 
 LOSS_COLUMNS = ("d_total", "g_total")
 
@@ -164,7 +164,7 @@ def test_load_generator_refuses_non_checkpoint(tmp_path):
 
 
 def test_export_writes_slim_checkpoint_and_never_overwrites(tmp_path):
-    from hologan_lesson.train import export_generator
+    from hologan_lesson.runs import export_generator
 
     run = tmp_path / "run"
     Trainer(make_config("ci", overrides=["train.steps=2", "train.checkpoint_every=2"]), run).fit(progress=False)

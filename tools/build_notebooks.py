@@ -1,7 +1,7 @@
 """Build the course notebooks from their sources and execute them so that outputs are stored.
 
 Sources are jupytext "percent" scripts in notebooks/src/NN_slug.py. Each built notebook gets two header
-cells written from hologan_lesson.course (the Colab badge and the Colab-only install cell), so changing
+cells written from hologan_lesson.lessons.course (the Colab badge and the Colab-only install cell), so changing
 course.REPO and running ``--headers-only`` updates every badge in one edit.
 
     python tools/build_notebooks.py                 # build + execute all (HOLOGAN_PROFILE=cpu)
@@ -25,7 +25,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hologan_lesson import course  # noqa: E402
+from hologan_lesson.lessons import course  # noqa: E402
 
 NB_DIR = ROOT / "notebooks"
 SRC_DIR = NB_DIR / "src"

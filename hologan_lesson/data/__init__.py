@@ -10,9 +10,8 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
-from ..config import DataConfig
-from ..rotation import POSE_RANGES, PoseRange
-from .download import ChecksumError, DownloadError, download
+from ..config import ConfigError, DataConfig
+from .catalogue import MANIFEST, POSE_RANGES, SPECS, PoseRange
 from .images import (
     BrokenImagesError,
     ImageFolderDataset,
@@ -22,10 +21,9 @@ from .images import (
     list_images,
 )
 from .paths import default_data_root, prepared_dir
-from .prepare import SPECS, PreparedExistsError, PrepareError, manual_steps, prepare_dataset
+from .prepare import PreparedExistsError, PrepareError, manual_steps, prepare_dataset
 from .shapes import FAMILIES, ObjectParams, sample_object_params
 from .synthetic import (
-    MANIFEST,
     InMemorySyntheticDataset,
     SyntheticDataset,
     build_synthetic_cache,
@@ -41,10 +39,11 @@ REAL_DATASETS: tuple[str, ...] = tuple(SPECS)
 
 __all__ = [
     "FAMILIES",
+    "POSE_RANGES",
+    "SPECS",
+    "PoseRange",
     "REAL_DATASETS",
     "BrokenImagesError",
-    "ChecksumError",
-    "DownloadError",
     "ImageFolderDataset",
     "InMemorySyntheticDataset",
     "ObjectParams",
@@ -55,9 +54,9 @@ __all__ = [
     "celeba_crop_size",
     "center_crop",
     "default_data_root",
-    "download",
     "fit_image",
     "list_images",
+    "load_dataset",
     "make_dataset",
     "manual_steps",
     "pose_range_for",
@@ -128,6 +127,15 @@ def make_dataset(cfg: DataConfig) -> Dataset:
             f"existing image folder"
         )
     return ImageFolderDataset(path, cfg.resolution)
+
+
+def load_dataset(cfg: DataConfig) -> Dataset:
+    """``make_dataset`` for the command line and the ablations: a missing or broken folder is a one-line
+    ConfigError, raised before any training starts."""
+    try:
+        return make_dataset(cfg)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        raise ConfigError(" ".join(str(exc).split())) from None
 
 
 def pose_range_for(

@@ -17,10 +17,11 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from .catalogue import MANIFEST, SPECS
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 RESAMPLE = Image.BILINEAR  # antialiased when shrinking; what scipy.misc.imresize (official code) used
 CELEBA_CROP = {32: 108, 64: 108, 128: 128}  # face-centred square crop of the 178x218 aligned images
-MANIFEST = "manifest.json"
 PREPARED_FORMAT = "hologan_lesson.prepared"
 Crop = str | int
 
@@ -194,8 +195,6 @@ class BrokenImagesError(RuntimeError):
 
 
 def _hint_for(root: Path) -> str:
-    from .prepare import SPECS
-
     name = root.name.rsplit("_", 1)[0]
     if name in SPECS:
         spec = SPECS[name]

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..rotation import POSE_RANGES
+from .catalogue import MANIFEST, POSE_RANGES, Range
 from .paths import default_data_root
 from .render import (
     BACKGROUND,
@@ -64,10 +64,8 @@ __all__ = [
 
 SYNTHETIC_VERSION = 1
 SUPERSAMPLE = 2
-MANIFEST = "manifest.json"
 _FORMAT = "hologan_lesson.synthetic"
 _DEFAULT = POSE_RANGES["synthetic"]
-Range = tuple[float, float]
 
 
 def _check_range(name: str, value: Sequence[float]) -> Range:
@@ -100,6 +98,12 @@ def check_families(families: Sequence[str] | None) -> tuple[str, ...]:
     if len(set(chosen)) != len(chosen):
         raise ValueError(f"data.families lists a family twice: {', '.join(chosen)}")
     return tuple(f for f in FAMILIES if f in chosen)  # canonical order: one cache per set of families
+
+
+def family_key(families: Sequence[str] | None) -> tuple[str, ...]:
+    """``()`` for all five families (the default), else the families in canonical order (``check_families``)."""
+    fams = check_families(families)
+    return () if fams == FAMILIES else fams
 
 
 def synthetic_item(

@@ -60,7 +60,7 @@ plt.show()
 # %%
 from IPython.display import Markdown, display
 
-from hologan_lesson import course
+from hologan_lesson.lessons import course
 
 rows = ["| # | Lesson | What you build | Runs on |", "|---|---|---|---|"]
 rows += [f"| {l.number} | {l.title} | {l.builds} | {l.device} |" for l in course.LESSONS]
@@ -115,7 +115,7 @@ print("profile is one of ci/cpu/gpu:", profile() in ("ci", "cpu", "gpu"))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.welcome import check_pipeline
+from hologan_lesson.lessons.checks.welcome import check_pipeline
 
 my_order = ["constant", "3d convs", "rotation", "projection", "2d convs"]
 check_pipeline(my_order)

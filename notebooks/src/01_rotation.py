@@ -29,8 +29,8 @@ import torch.nn.functional as F
 
 from hologan_lesson import seed_everything
 from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.rotation import rotate_volume, rotation_matrix
-from hologan_lesson.toy_render import axes_object, chair_object
+from hologan_lesson.model.rotation import rotate_volume, rotation_matrix
+from hologan_lesson.lessons.toy_render import axes_object, chair_object
 from hologan_lesson.viz import render_voxels, show_images
 
 seed_everything(0)
@@ -202,7 +202,7 @@ plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.rotation import check_rotate_volume, check_rotation_matrix
+from hologan_lesson.lessons.checks.rotation import check_rotate_volume, check_rotation_matrix
 
 check_rotation_matrix(my_rotation_matrix)
 check_rotate_volume(my_rotate_volume)

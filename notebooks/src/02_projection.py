@@ -20,8 +20,8 @@ from torch import nn
 
 from hologan_lesson import pick, seed_everything
 from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.projection import ProjectionUnit
-from hologan_lesson.toy_render import fit_projection_toy, random_voxel_scenes, render_scenes
+from hologan_lesson.model.projection import ProjectionUnit
+from hologan_lesson.lessons.toy_render import fit_projection_toy, random_voxel_scenes, render_scenes
 from hologan_lesson.viz import show_images
 
 seed_everything(0)
@@ -136,6 +136,6 @@ show_images(torch.cat(rows) * 2 - 1, nrow=6, scale=7, title="rows: true render Â
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.projection import check_projection_unit
+from hologan_lesson.lessons.checks.projection import check_projection_unit
 
 check_projection_unit(MyProjectionUnit)

@@ -19,11 +19,11 @@ import torch.nn.functional as F
 from IPython.display import display
 
 from hologan_lesson import count_parameters, pick, seed_everything
-from hologan_lesson.adain import AdaIN, StyleMapping, adain
+from hologan_lesson.model.adain import AdaIN, StyleMapping, adain
 from hologan_lesson.config import generator_config
 from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.generator import HoloGANGenerator, azimuth_sweep, elevation_sweep
-from hologan_lesson.rotation import rotate_volume, view_to_rotation
+from hologan_lesson.model.generator import HoloGANGenerator, azimuth_sweep, elevation_sweep
+from hologan_lesson.model.rotation import rotate_volume, view_to_rotation
 from hologan_lesson.widgets import view_panel
 
 seed_everything(0)
@@ -494,7 +494,7 @@ display(panel)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.generator import check_adain, check_forward
+from hologan_lesson.lessons.checks.generator import check_adain, check_forward
 
 check_adain(my_adain)
 check_forward(my_forward)

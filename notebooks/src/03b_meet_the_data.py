@@ -42,7 +42,8 @@ from hologan_lesson.data.fakes import fake_face, write_fake_dataset
 from hologan_lesson.data.images import celeba_crop_size, center_crop_box
 from hologan_lesson.data.prepare import SPECS
 from hologan_lesson.data.render import render_layers
-from hologan_lesson.rotation import POSE_RANGES, rotate_volume, rotation_matrix
+from hologan_lesson.data.catalogue import POSE_RANGES
+from hologan_lesson.model.rotation import rotate_volume, rotation_matrix
 from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.viz import composite_front_to_back, show_images
 
@@ -300,7 +301,7 @@ def my_to_model_input(image: np.ndarray) -> torch.Tensor:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.data import check_center_crop, check_to_model_input
+from hologan_lesson.lessons.checks.data import check_center_crop, check_to_model_input
 
 check_center_crop(my_center_crop)
 check_to_model_input(my_to_model_input)

@@ -24,11 +24,12 @@ from torch import nn
 from hologan_lesson import count_parameters, pick, seed_everything
 from hologan_lesson.config import discriminator_config, generator_config
 from hologan_lesson.data import InMemorySyntheticDataset
-from hologan_lesson.discriminator import DownBlock, HoloGANDiscriminator, instance_statistics
+from hologan_lesson.model.discriminator import DownBlock, HoloGANDiscriminator, instance_statistics
 from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.generator import HoloGANGenerator
-from hologan_lesson.rotation import POSE_RANGES, sample_views
-from hologan_lesson.style_probe import TEXTURE_CHANGES, change_texture, head_scores, steps_to_reach, train_real_fake
+from hologan_lesson.model.generator import HoloGANGenerator
+from hologan_lesson.data.catalogue import POSE_RANGES
+from hologan_lesson.model.rotation import sample_views
+from hologan_lesson.lessons.style_probe import TEXTURE_CHANGES, change_texture, head_scores, steps_to_reach, train_real_fake
 from hologan_lesson.viz import show_images
 
 seed_everything(0)
@@ -448,7 +449,7 @@ print("blur:  a style head reaches AUC 0.9 sooner than the logit-only D:", blur_
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.discriminator import check_gan_losses, check_style_losses, check_style_stats
+from hologan_lesson.lessons.checks.discriminator import check_gan_losses, check_style_losses, check_style_stats
 
 check_style_stats(my_style_stats)
 check_gan_losses(my_gan_loss_d, my_gan_loss_g)

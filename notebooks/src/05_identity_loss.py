@@ -24,10 +24,10 @@ from torch import nn
 from hologan_lesson import count_parameters, pick, seed_everything
 from hologan_lesson.config import apply_overrides, discriminator_config, make_config
 from hologan_lesson.data import InMemorySyntheticDataset
-from hologan_lesson.discriminator import HoloGANDiscriminator
+from hologan_lesson.model.discriminator import HoloGANDiscriminator
 from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.generator import HoloGANGenerator, azimuth_sweep
-from hologan_lesson.identity import (
+from hologan_lesson.model.generator import HoloGANGenerator, azimuth_sweep
+from hologan_lesson.lessons.identity import (
     embed,
     identity_stability,
     latent_head,
@@ -35,7 +35,7 @@ from hologan_lesson.identity import (
     render_sweeps,
     train_latent_probe,
 )
-from hologan_lesson.rotation import sample_views
+from hologan_lesson.model.rotation import sample_views
 from hologan_lesson.train import Trainer
 from hologan_lesson.viz import show_images
 
@@ -357,6 +357,6 @@ for metric, g in gains.items():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.discriminator import check_identity_loss
+from hologan_lesson.lessons.checks.discriminator import check_identity_loss
 
 check_identity_loss(my_identity_loss)

@@ -24,7 +24,6 @@
 # feature volume.
 
 # %%
-import csv
 import json
 import tempfile
 from pathlib import Path
@@ -37,9 +36,11 @@ from hologan_lesson import pick, profile, seed_everything
 from hologan_lesson.config import make_config, to_dict
 from hologan_lesson.data import make_dataset
 from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.losses import discriminator_loss, generator_loss
-from hologan_lesson.rotation import sample_views
-from hologan_lesson.train import Trainer, load_run_config
+from hologan_lesson.model.losses import discriminator_loss, generator_loss
+from hologan_lesson.model.rotation import sample_views
+from hologan_lesson import runs
+from hologan_lesson.runs import load_run_config
+from hologan_lesson.train import Trainer
 
 seed_everything(0)
 print(machine_summary())
@@ -106,7 +107,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.training import check_train_step
+from hologan_lesson.lessons.checks.training import check_train_step
 
 check_train_step(my_train_step, cfg, dataset)
 
@@ -129,17 +130,16 @@ check_train_step(my_train_step, cfg, dataset)
 
 # %%
 RUN_DIR = Path(pick(ci=tempfile.mkdtemp(prefix="hologan-ci-"), cpu="../runs/demo", gpu="../runs/demo"))
-if (RUN_DIR / "config.json").exists():  # a run made earlier, e.g. by `python -m hologan_lesson demo`
+if runs.is_run_folder(RUN_DIR):  # a run made earlier, e.g. by `python -m hologan_lesson demo`
     run_cfg = load_run_config(RUN_DIR)
 else:
     run_cfg = make_config("ci") if profile() == "ci" else make_config("cpu")
-if not (RUN_DIR / "checkpoints" / f"ckpt_{run_cfg.train.steps:07d}.pt").exists():
-    Trainer(run_cfg, RUN_DIR, resume=(RUN_DIR / "checkpoints").exists()).fit(progress=False)
-with (RUN_DIR / "metrics.csv").open() as fh:
-    rows = list(csv.DictReader(fh))
+if not runs.checkpoint_path(RUN_DIR, run_cfg.train.steps).exists():
+    Trainer(run_cfg, RUN_DIR, resume=(RUN_DIR / runs.CHECKPOINT_DIR).exists()).fit(progress=False)
+rows = runs.read_metrics(RUN_DIR)
 print(f"preset {run_cfg.preset}: {rows[-1]['step']} steps, batch {run_cfg.train.batch_size}, "
       f"{run_cfg.data.resolution} px, {run_cfg.data.name} data")
-info = RUN_DIR / "run_info.json"
+info = RUN_DIR / runs.RUN_INFO_FILE
 print("trained on:", json.loads(info.read_text())["machine"] if info.exists() else "(not recorded)")
 wall = float(rows[-1]["time"]) - float(rows[0]["time"])
 speed = sorted(float(r["images_per_s"]) for r in rows if r["images_per_s"] != "nan")
@@ -179,7 +179,7 @@ plt.show()
 # Fixed identities at fixed random views, at several points of training:
 
 # %%
-grids = sorted((RUN_DIR / "samples").glob("step_*.png"))
+grids = sorted((RUN_DIR / runs.SAMPLES_DIR).glob("step_*.png"))
 picked = [grids[i] for i in sorted({round(k * (len(grids) - 1) / 4) for k in range(5)})]  # up to 5, first and last
 fig, axes = plt.subplots(len(picked), 1, figsize=(8, 1.3 * len(picked)))
 for ax, path in zip(axes, picked):
@@ -195,14 +195,14 @@ plt.show()
 
 # %%
 for kind in ("azimuth", "elevation"):
-    strips = sorted((RUN_DIR / "sweeps").glob(f"{kind}_step_*.png"))
+    strips = sorted((RUN_DIR / runs.SWEEPS_DIR).glob(f"{kind}_step_*.png"))
     for path in [strips[0], strips[-1]] if len(strips) > 1 else strips:
         fig, ax = plt.subplots(figsize=(10, 3))
         ax.imshow(Image.open(path))
         ax.set_axis_off()
         ax.set_title(f"{kind} sweep, step {int(path.stem.split('_')[-1])}")
         plt.show()
-print("GIFs:", *sorted(p.name for p in (RUN_DIR / "sweeps").glob("*.gif"))[-2:])
+print("GIFs:", *[p.name for p in runs.sweep_gifs(RUN_DIR)][-2:])
 
 # %% [markdown]
 # ## 6. Going further

@@ -29,12 +29,14 @@ from IPython.display import Markdown, display
 from PIL import Image
 
 from hologan_lesson import pick, profile, seed_everything
-from hologan_lesson.ablate import VARIANTS, read_table, run_ablation
+from hologan_lesson.eval.ablate import VARIANTS, read_table, run_ablation
+from hologan_lesson import runs
 from hologan_lesson.config import DataConfig
 from hologan_lesson.data import render_object, sample_object_params
 from hologan_lesson.data.synthetic import render_synthetic
 from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.metrics import (
+from hologan_lesson.utils import quiet
+from hologan_lesson.eval import (
     EvalSettings,
     FeatureUnavailable,
     ProbeFeatures,
@@ -275,12 +277,11 @@ else:
         except FeatureUnavailable as exc:
             print(f"{exc}\n-> using --features probe")
             SETTINGS.features = "probe"
-    run_ablation(
-        PRESET, "synthetic", ABLATION, overrides=OVERRIDES, settings=SETTINGS, progress=False, log=lambda line: None
-    )
+    with quiet():  # the ablation's progress messages are not part of the lesson
+        run_ablation(PRESET, "synthetic", ABLATION, overrides=OVERRIDES, settings=SETTINGS, progress=False)
     results_dir = ABLATION
 rows = read_table(results_dir / "results.csv")
-info = json.loads((results_dir / "run_info.json").read_text())
+info = json.loads((results_dir / runs.RUN_INFO_FILE).read_text())
 print(f"results from: {results_dir}")
 print(f"trained on:   {info['machine']}")
 print(
@@ -379,6 +380,6 @@ for r in variants.values():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.metrics import check_fit_sign_offset
+from hologan_lesson.lessons.checks.metrics import check_fit_sign_offset
 
 check_fit_sign_offset(my_fit_sign_offset)

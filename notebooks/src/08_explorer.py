@@ -20,6 +20,7 @@ import torch
 from IPython.display import display
 
 from hologan_lesson import pick, seed_everything
+from hologan_lesson import runs
 from hologan_lesson.config import make_config
 from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.explorer import (
@@ -32,7 +33,7 @@ from hologan_lesson.explorer import (
     turntable_views,
     write_turntable_gif,
 )
-from hologan_lesson.generator import azimuth_sweep, elevation_sweep, render_views
+from hologan_lesson.model.generator import azimuth_sweep, elevation_sweep, render_views
 from hologan_lesson.utils import count_parameters
 from hologan_lesson.viz import show_images
 
@@ -52,7 +53,7 @@ print(machine_summary())
 CHECKPOINT = SHIPPED_CHECKPOINT
 if not CHECKPOINT.exists():
     CHECKPOINT = Path("../runs/ablation_cpu/full")
-    if not (CHECKPOINT / "checkpoints").is_dir():
+    if not (CHECKPOINT / runs.CHECKPOINT_DIR).is_dir():
         from hologan_lesson.train import Trainer
 
         CHECKPOINT = Path(tempfile.mkdtemp(prefix="explorer-ci-")) / "run"
@@ -185,7 +186,7 @@ def my_turntable_views(frames: int, azimuth_range: tuple[float, float], elevatio
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.checks.explorer import check_turntable_views
+from hologan_lesson.lessons.checks.explorer import check_turntable_views
 
 check_turntable_views(my_turntable_views)
 print("library turntable, 8 frames:", turntable_views(8, (-60.0, 60.0), 0.0)[:, 0].tolist())

@@ -17,11 +17,11 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from ..config import GeneratorConfig, check_choices
+from ..utils import to_channels_last
 from .adain import AdaIN, StyleMapping
-from .config import GeneratorConfig
 from .projection import ProjectionUnit, make_activation
 from .rotation import rotate_volume, view_to_rotation
-from .utils import to_channels_last
 
 ZLike = Tensor | tuple[Tensor, Tensor] | list[Tensor]
 START_SIZE = 4  # side of the learnt constant; two stride-2 3D deconvs take it to 16
@@ -102,8 +102,7 @@ class VolumeRotation(nn.Module):
 
 def validate_config(cfg: GeneratorConfig) -> None:
     """Raise ValueError when the sizes in ``cfg`` do not chain from 4³ to the output resolution."""
-    if cfg.z_input not in ("adain", "traditional"):
-        raise ValueError(f"z_input must be 'adain' or 'traditional', got {cfg.z_input!r}")
+    check_choices(cfg)  # z_input, activations: the Literal fields of GeneratorConfig
     if cfg.z_input == "traditional" and cfg.separate_z:
         raise ValueError("separate_z needs AdaIN (z_input='adain'): a traditional generator has one z at its input")
     side = START_SIZE * 2 ** len(cfg.volume_channels)
@@ -282,6 +281,16 @@ def elevation_sweep(n: int, elevation_range: tuple[float, float] = (-30.0, 30.0)
     """``n`` views evenly spaced in elevation at a fixed azimuth: ``(n, 2)`` degrees."""
     elevation = torch.linspace(elevation_range[0], elevation_range[1], n)
     return torch.stack([torch.full_like(elevation, azimuth), elevation], dim=1)
+
+
+def view_sweep(
+    kind: str, frames: int, azimuth_range: tuple[float, float], elevation_range: tuple[float, float]
+) -> Tensor:
+    """``(frames, 2)``: azimuth across its range at the middle elevation (``kind='azimuth'``), or elevation
+    across its range at the middle azimuth (``'elevation'``)."""
+    if kind == "azimuth":
+        return azimuth_sweep(frames, azimuth_range, sum(elevation_range) / 2)
+    return elevation_sweep(frames, elevation_range, sum(azimuth_range) / 2)
 
 
 def resample_shape(generator: HoloGANGenerator, z: ZLike, rng: torch.Generator | None = None) -> tuple[Tensor, Tensor]:

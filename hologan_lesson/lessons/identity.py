@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .config import DiscriminatorConfig
-from .discriminator import HoloGANDiscriminator
-from .generator import HoloGANGenerator, uniform_z
-from .losses import identity_loss
-from .rotation import sample_views
+from ..config import DiscriminatorConfig
+from ..model.discriminator import HoloGANDiscriminator
+from ..model.generator import HoloGANGenerator, uniform_z
+from ..model.losses import identity_loss
+from ..model.rotation import sample_views
 
 Regressor = Callable[[Tensor], Tensor]  # images (N, 3, H, W) -> codes (N, latent_dim)
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from ..adain import adain
-from ..config import generator_config
-from ..generator import HoloGANGenerator
+from ...config import generator_config
+from ...model.adain import adain
+from ...model.generator import HoloGANGenerator
 from ._core import check, report
 
 

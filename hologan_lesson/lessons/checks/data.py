@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ..data.images import center_crop, to_tensor
+from ...data.images import center_crop, to_tensor
 from ._core import check, report
 
 

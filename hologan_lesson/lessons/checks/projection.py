@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..projection import ProjectionUnit
+from ...model.projection import ProjectionUnit
 from ._core import check, report
 
 

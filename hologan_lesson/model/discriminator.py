@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from .config import DiscriminatorConfig
+from ..config import DiscriminatorConfig, check_choices
 
 EPS = 1e-5  # instance norm epsilon (the official code's, and PyTorch's default)
 
@@ -157,10 +157,7 @@ def _validate(cfg: DiscriminatorConfig) -> None:
         )
     if cfg.kernel_size < 2:
         raise ValueError(f"kernel_size must be at least 2 for a stride-2 conv, got {cfg.kernel_size}")
-    if cfg.style_statistic not in ("std", "var"):
-        raise ValueError(f"unknown style_statistic {cfg.style_statistic!r}: use 'std' or 'var'")
-    if cfg.style_concat not in ("channel", "batch"):
-        raise ValueError(f"unknown style_concat {cfg.style_concat!r}: use 'channel' or 'batch'")
+    check_choices(cfg)  # style_statistic, style_concat
     if cfg.style_heads and n < 2:
         raise ValueError("style heads need at least one instance-normed layer (two or more channel widths)")
 

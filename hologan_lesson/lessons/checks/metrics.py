@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..metrics import fit_sign_offset
+from ...eval.control import fit_sign_offset
 from ._core import check, report
 
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .config import LossConfig
+from ..config import LossConfig
 from .discriminator import DiscriminatorOutput
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .projection import ProjectionUnit
-from .viz import composite_front_to_back
+from ..model.projection import ProjectionUnit
+from ..viz import composite_front_to_back
 
 
 def random_voxel_scenes(n: int, size: int = 8, boxes: int = 6, seed: int = 0) -> torch.Tensor:

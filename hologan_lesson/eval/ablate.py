@@ -22,34 +22,28 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .checkpoint import latest_checkpoint, list_checkpoints
-from .config import ConfigError, RunConfig, make_config, run_config_from_dict, to_dict
-from .envcheck import machine_summary
-from .metrics import (
-    PROBE_SEED,
-    EvalSettings,
-    PoseProbe,
-    SweepSpec,
-    SyntheticSource,
-    evaluate_run,
-    feature_extractor,
-    feature_label,
-    fit_sign_offset,
-    has_pose_ground_truth,
-    kid_fid,
-    load_or_train_probe,
-    real_images,
-    reference_scores,
-)
+from .. import runs
+from ..config import ConfigError, RunConfig, make_config, to_dict
+from ..data import load_dataset
+from ..envcheck import machine_summary
+from ..model.generator import render_views
+from ..utils import get_logger
+from ..viz import save_figure, sweep_figure
+from .control import SweepSpec, fit_sign_offset, reference_scores
+from .kid import feature_extractor, feature_label, kid_fid, real_images
+from .probe import PROBE_SEED, PoseProbe, load_or_train_probe
+from .run import EvalSettings, evaluate_run
+from .sources import SyntheticSource, has_pose_ground_truth
 
-MANIFEST = "ablation.json"
+ABLATION_FILE = "ablation.json"  # what the ablation folder was asked for
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,19 +117,17 @@ def run_status(run_dir: Path, cfg: RunConfig) -> str:
     """``new``, ``partial`` (checkpoints short of ``cfg.train.steps``), ``done``, or ``stale`` (no checkpoint)."""
     if not run_dir.exists() or not any(run_dir.iterdir()):
         return "new"
-    config_file = run_dir / "config.json"
-    if config_file.is_file():
-        saved = run_config_from_dict(json.loads(config_file.read_text()))
+    if runs.is_run_folder(run_dir):
+        saved = runs.load_run_config(run_dir)
         if to_dict(saved) != to_dict(cfg):
             raise ConfigError(
                 f"{run_dir} was trained with a different config than this ablation asks for "
                 f"({_config_difference(saved, cfg)}); choose another --out or delete that folder"
             )
-    last = latest_checkpoint(run_dir)
-    if last is None:
+    newest = runs.newest_checkpoint(run_dir)
+    if newest is None:
         return "stale"
-    step = list_checkpoints(run_dir)[-1][0]
-    return "done" if step >= cfg.train.steps else "partial"
+    return "done" if newest[0] >= cfg.train.steps else "partial"
 
 
 def _config_difference(a: RunConfig, b: RunConfig) -> str:
@@ -152,7 +144,7 @@ def _config_difference(a: RunConfig, b: RunConfig) -> str:
 
 
 def _check_manifest(out: Path, manifest: dict) -> None:
-    path = out / MANIFEST
+    path = out / ABLATION_FILE
     if path.is_file():
         saved = json.loads(path.read_text())
         for key in ("preset", "dataset", "overrides"):
@@ -168,11 +160,7 @@ def _check_manifest(out: Path, manifest: dict) -> None:
 
 def train_wall_minutes(run_dir: Path) -> float:
     """Wall time between the first and last logged step of a run (from metrics.csv), in minutes."""
-    path = run_dir / "metrics.csv"
-    if not path.is_file():
-        return float("nan")
-    with path.open() as fh:
-        rows = list(csv.DictReader(fh))
+    rows = runs.read_metrics(run_dir)
     if len(rows) < 2:
         return float("nan")
     times = [float(r["time"]) for r in rows]
@@ -187,17 +175,16 @@ def train_variant(
     run_dir: Path,
     dataset: Any,
     progress: bool = True,
-    log: Callable[[str], None] = print,
 ) -> str:
     """Train one variant to ``cfg.train.steps`` (resuming or skipping as its folder says); return its status."""
-    from .train import Trainer
+    from ..train import Trainer  # the ablation trains; evaluation itself only reads run folders
 
     status = run_status(run_dir, cfg)
     if status == "done":
-        log(f"  {run_dir.name}: finished earlier, skipped")
+        log.info(f"  {run_dir.name}: finished earlier, skipped")
         return status
     if status == "stale":  # killed before its first checkpoint: its logs describe steps that are lost
-        for name in ("metrics.csv", "samples", "sweeps", "tensorboard"):
+        for name in (runs.METRICS_FILE, runs.SAMPLES_DIR, runs.SWEEPS_DIR, runs.TENSORBOARD_DIR):
             target = run_dir / name
             if target.is_dir():
                 shutil.rmtree(target)
@@ -206,7 +193,7 @@ def train_variant(
     resume = status == "partial"
     trainer = Trainer(cfg, run_dir, dataset=dataset, resume=resume)
     what = f"resuming at step {trainer.step}" if resume else "training"
-    log(f"  {run_dir.name}: {what} to step {cfg.train.steps}")
+    log.info(f"  {run_dir.name}: {what} to step {cfg.train.steps}")
     trainer.fit(progress=progress)
     return status
 
@@ -287,44 +274,6 @@ def read_table(path: str | Path) -> list[dict[str, Any]]:
     return [{k: (v if k in text else (float(v) if v != "" else None)) for k, v in r.items()} for r in rows]
 
 
-@torch.no_grad()
-def sweep_figure(
-    strips: Sequence[tuple[str, torch.Tensor]], path: str | Path, angles: Sequence[float] | None = None
-) -> Path:
-    """One row per ``(label, (T, 3, H, W) images in [-1, 1])``, labelled, written as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from .viz import image_grid
-
-    frames = strips[0][1].shape[0]
-    fig, axes = plt.subplots(len(strips), 1, figsize=(0.9 * frames + 0.4, 1.25 * len(strips) + 0.4), squeeze=False)
-    for ax, (label, images) in zip(axes[:, 0], strips):
-        ax.imshow(image_grid(images, nrow=frames, pad=1), interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(label, loc="left", fontsize=9)
-    if angles is not None:
-        w = strips[0][1].shape[-1] + 1
-        axes[-1, 0].set_xticks([1 + i * w + w / 2 for i in range(frames)], [f"{a:.0f}°" for a in angles], fontsize=8)
-        axes[-1, 0].set_xlabel("commanded azimuth")
-    return _save_figure(fig, path)
-
-
-def _save_figure(fig, path: str | Path) -> Path:
-    """Write a matplotlib figure as a PNG (creating the folder) and close it."""
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
 def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: str | Path) -> Path:
     """Commanded vs probe-read azimuth, one panel per ``(label, commanded (n, T), predicted (n, T))``,
     each with its fitted ``sign · commanded + offset`` line; written as a PNG."""
@@ -348,7 +297,7 @@ def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: 
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_axis_off()
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def reference_rows(probe: PoseProbe, sweep: SweepSpec, resolution: int) -> tuple[list[dict[str, Any]], dict]:
@@ -363,7 +312,7 @@ def reference_rows(probe: PoseProbe, sweep: SweepSpec, resolution: int) -> tuple
 
 def reference_kid(cfg: RunConfig, dataset: Any, feature: torch.nn.Module, settings: EvalSettings) -> dict:
     """KID/FID of fresh synthetic renders (other objects, other poses) against the training images."""
-    from .data.synthetic import render_synthetic
+    from ..data.synthetic import render_synthetic
 
     d = cfg.data
     n = settings.num_fake
@@ -385,16 +334,12 @@ def run_ablation(
     settings: EvalSettings | None = None,
     feature: torch.nn.Module | None = None,
     progress: bool = True,
-    log: Callable[[str], None] = print,
 ) -> AblationResult:
     """Train (or resume) and evaluate the variants, then write the tables and the figure.
 
     ``feature`` injects a KID/FID feature network (tests, notebooks); otherwise ``settings.features`` decides,
     and an unavailable extractor is reported before any training starts.
     """
-    from .generator import render_views
-    from .train import load_generator, resolve_device
-
     settings = settings or EvalSettings()
     names = list(only) if only else list(VARIANTS)
     for n in names:
@@ -412,32 +357,32 @@ def run_ablation(
             "variants": {n: list(VARIANTS[n].overrides) for n in names},
         },
     )
-    device = resolve_device(base.train.device)
+    device = runs.resolve_device(base.train.device)
 
     # Fail fast: the feature extractor and the probe come before hours of training.
     probe, accuracy = None, {}
     if has_pose_ground_truth(base.data):
-        probe, accuracy = load_or_train_probe(settings.probe_spec(base.data), device=device, log=log)
+        probe, accuracy = load_or_train_probe(settings.probe_spec(base.data), device=device)
     if feature is None:
         feature = feature_extractor(settings, base.data, probe)
 
-    data = load_dataset(base)
+    data = load_dataset(base.data)
     for n in names:
-        log(f"[{n}] {VARIANTS[n].label}: {' '.join(VARIANTS[n].overrides) or '(no switches)'}")
+        log.info(f"[{n}] {VARIANTS[n].label}: {' '.join(VARIANTS[n].overrides) or '(no switches)'}")
         start = time.perf_counter()
-        train_variant(configs[n], out / n, data, progress, log)
-        log(f"  {n}: {time.perf_counter() - start:.0f} s in this session")
+        train_variant(configs[n], out / n, data, progress)
+        log.info(f"  {n}: {time.perf_counter() - start:.0f} s in this session")
 
     rows: list[dict[str, Any]] = []
     predictions = {}
     for n in names:
-        results = evaluate_run(out / n, settings, str(device), data, probe, feature, log)
+        results = evaluate_run(out / n, settings, str(device), data, probe, feature)
         predictions[n] = results.get("predictions")
         row = {"kind": "variant", "variant": n, "label": VARIANTS[n].label, "steps": results["step"]}
         row.update({k: v for k, v in results.items() if k in COLUMNS})
         row["train_minutes"] = train_wall_minutes(out / n)
         rows.append(row)
-        log(f"  evaluated {n}: " + ", ".join(f"{k}={_fmt(row.get(k), 3)}" for k in COLUMNS[4:-1]))
+        log.info(f"  evaluated {n}: " + ", ".join(f"{k}={_fmt(row.get(k), 3)}" for k in COLUMNS[4:-1]))
     panels = []
     if probe is not None:
         refs, scores = reference_rows(probe, settings.sweep_spec(base.data), base.data.resolution)
@@ -461,7 +406,7 @@ def run_ablation(
             ("real renders (a synthetic object)", source.sweep(source.identities(1, settings.seed)[0], views))
         )
     for n in names:
-        generator, _ = load_generator(out / n, device)
+        generator, _ = runs.load_generator(out / n, device)
         z = generator.sample_z(1, generator=torch.Generator().manual_seed(settings.seed), device=device)
         strips.append((VARIANTS[n].label, render_views(generator, z[0], views.to(device)).cpu()))
     figure = sweep_figure(strips, out / "sweeps.png", views[:, 0].tolist())
@@ -479,22 +424,6 @@ def run_ablation(
         "eval": {**dataclasses.asdict(settings), "features": feature_label(feature)},
         "train_minutes": {r["variant"]: r["train_minutes"] for r in rows if r["kind"] == "variant"},
     }
-    (out / "run_info.json").write_text(json.dumps(info, indent=2))
-    log(f"results: {table_md}\n{table_md.read_text()}figures: {figure}" + (f", {pose_png}" if pose_png else ""))
+    (out / runs.RUN_INFO_FILE).write_text(json.dumps(info, indent=2))
+    log.info(f"results: {table_md}\n{table_md.read_text()}figures: {figure}" + (f", {pose_png}" if pose_png else ""))
     return AblationResult(out, rows, table_csv, table_md, figure, pose_png, accuracy)
-
-
-def load_dataset(cfg: RunConfig) -> Any:
-    """The run's dataset, built once for every variant; a missing or broken folder is a one-line error."""
-    from .data import make_dataset
-
-    try:
-        return make_dataset(cfg.data)
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        raise ConfigError(" ".join(str(exc).split())) from None
-
-
-def settings_from_args(args: Any) -> EvalSettings:
-    """``EvalSettings`` from the evaluate/ablate command-line options."""
-    fields = {f.name for f in dataclasses.fields(EvalSettings)}
-    return EvalSettings(**{k: v for k, v in vars(args).items() if k in fields and v is not None})

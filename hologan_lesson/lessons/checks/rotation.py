@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..rotation import rotate_volume, rotation_matrix
+from ...model.rotation import rotate_volume, rotation_matrix
 from ._core import check, report
 
 

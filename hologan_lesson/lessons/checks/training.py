@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..config import RunConfig
+from ...config import RunConfig
 from ._core import check, report
 
 
@@ -14,7 +14,7 @@ def check_train_step(fn: Callable, cfg: RunConfig, dataset, steps: int = 3) -> N
     """``fn(trainer) -> dict of loss terms`` run on one trainer must equal ``Trainer.train_step`` on a twin."""
     import tempfile
 
-    from ..train import Trainer
+    from ...train import Trainer
 
     with tempfile.TemporaryDirectory() as tmp:
         mine, ref = Trainer(cfg, f"{tmp}/mine", dataset=dataset), Trainer(cfg, f"{tmp}/ref", dataset=dataset)

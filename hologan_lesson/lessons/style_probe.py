@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-from .config import DiscriminatorConfig
-from .discriminator import DiscriminatorOutput, HoloGANDiscriminator
-from .losses import gan_loss_d, style_loss_d
+from ..config import DiscriminatorConfig
+from ..model.discriminator import DiscriminatorOutput, HoloGANDiscriminator
+from ..model.losses import gan_loss_d, style_loss_d
+from ..utils import binomial_blur
 
 TEXTURE_CHANGES = ("grain", "blur")
 
@@ -37,11 +37,7 @@ def change_texture(
         noise = torch.randn(images.shape, generator=generator, device=images.device, dtype=images.dtype)
         return (images + strength * noise).clamp(-1, 1)
     if kind == "blur":
-        taps = torch.tensor([1.0, 2.0, 1.0], device=images.device, dtype=images.dtype)
-        kernel = (taps[:, None] * taps[None, :]) / 16  # (3, 3), sums to 1: flat areas are unchanged
-        c = images.shape[1]
-        padded = F.pad(images, (1, 1, 1, 1), mode="replicate")
-        return F.conv2d(padded, kernel.expand(c, 1, 3, 3), groups=c)  # (N, C, H, W)
+        return binomial_blur(images)  # (N, C, H, W)
     raise ValueError(f"unknown texture change {kind!r}: use one of {', '.join(TEXTURE_CHANGES)}")
 
 

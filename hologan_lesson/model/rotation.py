@@ -17,8 +17,6 @@ Convention (every lesson, test and dataset in this course uses it):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 
@@ -84,27 +82,6 @@ def rotate_volume(volume: torch.Tensor, rotation: torch.Tensor) -> torch.Tensor:
     return out.to(volume.dtype)
 
 
-@dataclass(frozen=True)
-class PoseRange:
-    """Uniform pose distribution in degrees, in this course's convention."""
-
-    azimuth: tuple[float, float]
-    elevation: tuple[float, float]
-    source: str = ""
-
-
-# Official HoloGAN code measures azimuth around 270° (frontal) and elevation around 90° (horizon).
-# Here: azimuth = official - 270, elevation = official - 90. See docs/fidelity.md.
-POSE_RANGES: dict[str, PoseRange] = {
-    "celeba": PoseRange((-50.0, 50.0), (-20.0, 20.0), "official config_HoloGAN.json: azi 220-320, ele 70-110"),
-    "cats": PoseRange((-50.0, 50.0), (-20.0, 20.0), "paper supplementary (same as CelebA)"),
-    "cars": PoseRange((-180.0, 180.0), (0.0, 35.0), "paper supplementary: full azimuth circle"),
-    "chairs": PoseRange((-180.0, 180.0), (0.0, 35.0), "paper supplementary: full azimuth circle"),
-    "lsun": PoseRange((-45.0, 45.0), (0.0, 0.0), "paper supplementary: azi 225-315, fixed elevation"),
-    "synthetic": PoseRange((-60.0, 60.0), (0.0, 30.0), "this course's synthetic objects"),
-}
-
-
 def sample_views(
     n: int,
     azimuth_range: tuple[float, float],
@@ -123,7 +100,9 @@ def sample_views(
 
 
 def views_for(name: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``sample_views`` with a named pose range from ``POSE_RANGES``."""
+    """``sample_views`` with a named pose range from ``data.catalogue.POSE_RANGES``."""
+    from ..data.catalogue import POSE_RANGES
+
     if name not in POSE_RANGES:
         raise KeyError(f"unknown pose range {name!r}; known: {', '.join(POSE_RANGES)}")
     pr = POSE_RANGES[name]

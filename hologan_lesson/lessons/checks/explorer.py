@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..explorer import turntable_views
+from ...explorer import turntable_views
 from ._core import check, report
 
 

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..discriminator import instance_statistics
-from ..losses import gan_loss_d, gan_loss_g, identity_loss, style_loss_d, style_loss_g
+from ...model.discriminator import instance_statistics
+from ...model.losses import gan_loss_d, gan_loss_g, identity_loss, style_loss_d, style_loss_g
 from ._core import check, report
 
 
