@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import shipped
 from .config import ConfigError, RunConfig
 from .model.generator import HoloGANGenerator, ZLike, render_views, uniform_z
 from .runs import checkpoint_step, load_generator
@@ -30,7 +31,7 @@ __all__ = [
     "write_turntable_gif",
 ]
 
-SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "assets" / "synthetic_cpu.pt"
+SHIPPED_CHECKPOINT = shipped.MODEL
 
 
 def load_explorer_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[HoloGANGenerator, RunConfig]:

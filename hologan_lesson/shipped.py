@@ -1,0 +1,26 @@
+"""What the course ships inside the package, so a lesson opened alone (as Colab does) finds it.
+
+``hologan_lesson/assets/`` holds the slim checkpoint of the shipped model and the small files of the runs
+that made the stored results (config, metrics.csv, sample grids, sweeps, evaluations). Lessons ask here
+instead of walking relative paths such as ``../runs`` or ``../docs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+MODEL = ASSETS / "synthetic_cpu.pt"  # the shipped generator (lesson 08, `demo`'s first turntable)
+DEMO_RUN = ASSETS / "demo_run"  # a trimmed run folder of the `demo` recipe (lesson 06)
+ABLATION = ASSETS / "ablation_cpu"  # the stored ablation table and pictures (lesson 07)
+POSE_EMERGENCE = ASSETS / "pose_emergence"  # the long run behind the shipped model (lessons 00, 06)
+
+
+def asset(path: Path) -> Path:
+    """``path`` if it exists, else a FileNotFoundError that says how to get it back."""
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing from this installation of hologan_lesson; reinstall the package "
+            f"(pip install --force-reinstall 'hologan-lesson @ git+...') or restore it from the repository"
+        )
+    return path
