@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         cfg = make_config(args.preset, args.dataset, args.set)
         run_dir = Path(args.run_dir) if args.run_dir else _run_dir(args.out, cfg.preset, cfg.data.name)
-        if run_dir.exists() and any(run_dir.iterdir()):
+        if run_dir.exists() and any(run_dir.iterdir()) and not getattr(args, "checked_fresh", False):
             raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
     dataset = load_dataset(cfg.data)  # a missing or broken folder is a one-line error before training
     trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
@@ -48,10 +49,34 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Build (or reuse) the synthetic dataset and train the cpu preset."""
+    """The goal first (the shipped model turning), then train the cpu preset, then score its 3D control."""
+    from . import shipped
+    from .eval.run import EvalSettings, control_of_checkpoint, format_control
+    from .explorer import write_model_turntable
+
     args.preset, args.dataset, args.resume = "cpu", "synthetic", None
-    args.run_dir = args.run_dir or str(_run_dir(args.out, "demo", "synthetic"))
-    return cmd_train(args)
+    run_dir = Path(args.run_dir or _run_dir(args.out, "demo", "synthetic"))
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise ConfigError(f"{run_dir} already holds a run; resume it with `train --resume {run_dir}` or pick another")
+    args.run_dir, args.checked_fresh = str(run_dir), True  # the goal's turntable goes in first
+    generator, shipped_cfg = runs.load_generator(shipped.asset(shipped.MODEL))
+    goal = write_model_turntable(generator, shipped_cfg, run_dir / "shipped_model_turntable")
+    print(f"The goal: the shipped model ({shipped.MODEL.name}) turning its objects: {goal['gif']}")
+    status = cmd_train(args)
+    newest = runs.newest_checkpoint(run_dir)
+    if newest is None:
+        return status
+    generator, cfg = runs.load_generator(newest[1])
+    mine = write_model_turntable(generator, cfg, run_dir / "turntable")
+    print("Scoring 3D control with the pose probe (trained once on synthetic renders, then cached) ...")
+    scores = control_of_checkpoint(newest[1], EvalSettings())
+    runs.write_text_atomic(runs.eval_path(run_dir, "demo_scores.json"), json.dumps(scores, indent=2))
+    print(format_control(scores))
+    print(
+        "Read: r and 'turning' well above their null (noise floor) mean the objects turn with the command.\n"
+        f"Your model turning: {mine['gif']} (strip: {mine['png']}); the shipped model: {goal['gif']}"
+    )
+    return status
 
 
 def cmd_lessons(args: argparse.Namespace) -> int:
@@ -92,8 +117,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """KID/FID and, on synthetic data, pose and identity consistency of a run's newest checkpoint."""
     import json
 
-    from .eval.run import evaluate_run, format_results, settings_from_args
+    from .eval.run import evaluate_run, format_results, pose_curve, settings_from_args
 
+    if args.pose_curve:
+        rows = pose_curve(args.run_dir, settings_from_args(args))
+        print(f"{len(rows)} checkpoints scored; curve: {Path(args.run_dir) / 'eval' / 'pose_curve.csv'}")
+        return 0
     results = evaluate_run(args.run_dir, settings_from_args(args), device=args.device)
     print(f"{args.run_dir} at step {results['step']}:")
     print(format_results(results))
@@ -112,7 +141,10 @@ def cmd_ablate(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     only = parse_only(args.only)
-    run_ablation(args.preset, args.dataset, args.out, only, args.set, settings, progress=not args.no_progress)
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else None
+    run_ablation(
+        args.preset, args.dataset, args.out, only, args.set, settings, progress=not args.no_progress, seeds=seeds
+    )
     return 0
 
 
@@ -172,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (its newest checkpoint) or a checkpoint file")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     p.add_argument("--json", metavar="PATH", help="also write the results here")
+    p.add_argument(
+        "--pose-curve",
+        action="store_true",
+        help="only the 3D-control scores, of every checkpoint of RUN_DIR (writes eval/pose_curve.csv)",
+    )
     add_eval_options(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -182,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="synthetic | celeba | ... | PATH (default: the preset's)")
     p.add_argument("--out", help="ablation folder (default: runs/ablation-PRESET-DATASET)")
     p.add_argument("--only", metavar="A,B", help="only these variants (default: all)")
+    p.add_argument(
+        "--seeds", metavar="0,1", help="train every variant once per seed, in <variant>-seed<k> (default: once)"
+    )
     override_options(p, " of every variant")
     add_eval_options(p)
     p.set_defaults(func=cmd_ablate)

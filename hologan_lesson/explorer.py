@@ -18,7 +18,7 @@ from . import shipped
 from .config import ConfigError, RunConfig
 from .model.generator import HoloGANGenerator, ZLike, render_views, uniform_z
 from .runs import checkpoint_step, load_generator
-from .viz import save_gif, to_uint8
+from .viz import image_grid, save_gif, save_grid, to_uint8
 
 __all__ = [
     "SHIPPED_CHECKPOINT",
@@ -111,6 +111,30 @@ def write_turntable_gif(
 ) -> Path:
     """Write a looping turntable GIF of one identity; returns its path."""
     return save_gif(turntable_frames(generator, z, frames, azimuth_range, elevation, pingpong, scale), path, fps=fps)
+
+
+@torch.no_grad()
+def write_model_turntable(
+    generator: HoloGANGenerator,
+    cfg: RunConfig,
+    stem: str | Path,
+    identities: int = 6,
+    frames: int = 24,
+    seed: int = 0,
+) -> dict[str, Path]:
+    """Several identities turning side by side through the training azimuth range (at the centre elevation):
+    ``stem.gif`` (a there-and-back loop) and ``stem.png`` (one row per identity, 8 views)."""
+    device = next(generator.parameters()).device
+    d = cfg.data
+    elevation = sum(d.elevation_range) / 2
+    z = generator.sample_z(identities, generator=torch.Generator().manual_seed(seed), device=device)
+    loop = turntable_views(frames, d.azimuth_range, elevation, pingpong=True).to(device)  # (T, 2)
+    images = torch.stack([render_views(generator, code, loop) for code in z])  # (n, T, 3, H, W)
+    gif = save_gif([image_grid(images[:, k], nrow=identities) for k in range(frames)], f"{stem}.gif", fps=8, scale=2)
+    strip_views = turntable_views(8, d.azimuth_range, elevation, pingpong=False).to(device)
+    strip = torch.stack([render_views(generator, code, strip_views) for code in z])  # (n, 8, 3, H, W)
+    png = save_grid(strip.flatten(0, 1), f"{stem}.png", nrow=8)
+    return {"gif": gif, "png": png}
 
 
 class Explorer:

@@ -219,8 +219,14 @@ COLUMNS = (
     "kid_mean",
     "kid_std",
     "fid",
+    "seed",
     "azimuth_error",
     "azimuth_corr",
+    "azimuth_turning",
+    "azimuth_unsigned_corr",
+    "azimuth_unsigned_turning",
+    "null_signed_r",
+    "null_unsigned_r",
     "elevation_error",
     "elevation_corr",
     "identity_consistency",
@@ -235,21 +241,32 @@ def _fmt(value: Any, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
+def _abs(value: Any) -> Any:
+    return abs(value) if isinstance(value, (int, float)) else value
+
+
 def markdown_table(rows: Sequence[dict[str, Any]], features: str) -> str:
-    """The results as a Markdown table (variants first, then the calibration references)."""
+    """The results as a Markdown table (variants first, then the calibration references).
+
+    Azimuth readings: signed |r| and the fraction of identities turning (own r ≥ 0.7), the unsigned r (frame
+    offset fitted); each variant row also shows the permutation noise floor of its signed and unsigned r.
+    """
     head = (
-        f"| variant | KID ({features} features) | FID | azimuth error (°) | azimuth corr | elevation error (°) "
-        "| elevation corr | identity consistency | family agreement | train min |"
+        f"| variant | seed | KID ({features} features) | azimuth \\|r\\| (null) | turning | unsigned r (null) "
+        "| turning (unsigned) | elevation corr | identity consistency | train min |"
     )
     lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         kid = "—" if r.get("kid_mean") in (None, "") else f"{r['kid_mean']:.4f} ± {r['kid_std']:.4f}"
         name = r["label"] if r["kind"] == "variant" else f"*reference: {r['label']}*"
+        seed = "—" if r.get("seed") in (None, "") else f"{int(r['seed'])}"
         lines.append(
-            f"| {name} | {kid} | {_fmt(r.get('fid'), 1)} | {_fmt(r.get('azimuth_error'), 1)} "
-            f"| {_fmt(r.get('azimuth_corr'), 2)} | {_fmt(r.get('elevation_error'), 1)} "
+            f"| {name} | {seed} | {kid} | {_fmt(_abs(r.get('azimuth_corr')), 2)} ({_fmt(r.get('null_signed_r'), 2)}) "
+            f"| {_fmt(r.get('azimuth_turning'), 2)} "
+            f"| {_fmt(r.get('azimuth_unsigned_corr'), 2)} ({_fmt(r.get('null_unsigned_r'), 2)}) "
+            f"| {_fmt(r.get('azimuth_unsigned_turning'), 2)} "
             f"| {_fmt(r.get('elevation_corr'), 2)} | {_fmt(r.get('identity_consistency'), 2)} "
-            f"| {_fmt(r.get('family_agreement'), 2)} | {_fmt(r.get('train_minutes'), 1)} |"
+            f"| {_fmt(r.get('train_minutes'), 1)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -317,7 +334,7 @@ def reference_kid(cfg: RunConfig, dataset: Any, feature: torch.nn.Module, settin
     d = cfg.data
     n = settings.num_fake
     images, _ = render_synthetic(
-        range(n), PROBE_SEED + 1, d.resolution, tuple(d.azimuth_range), tuple(d.elevation_range)
+        range(n), PROBE_SEED + 1, d.resolution, tuple(d.azimuth_range), tuple(d.elevation_range), d.families
     )
     fresh = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # (n, 3, H, W) uint8
     real = real_images(dataset, settings.num_real, settings.seed)
@@ -334,9 +351,12 @@ def run_ablation(
     settings: EvalSettings | None = None,
     feature: torch.nn.Module | None = None,
     progress: bool = True,
+    seeds: Sequence[int] | None = None,
 ) -> AblationResult:
     """Train (or resume) and evaluate the variants, then write the tables and the figure.
 
+    ``seeds``: train every variant once per seed (``train.seed``), in ``<out>/<variant>-seed<k>``; the table
+    gets one row per variant and seed. Without it each variant is trained once, in ``<out>/<variant>``.
     ``feature`` injects a KID/FID feature network (tests, notebooks); otherwise ``settings.features`` decides,
     and an unavailable extractor is reported before any training starts.
     """
@@ -345,8 +365,20 @@ def run_ablation(
     for n in names:
         if n not in VARIANTS:
             raise ConfigError(f"unknown variant {n!r}; choose from {', '.join(VARIANTS)}")
-    configs = {n: variant_config(VARIANTS[n], preset, dataset, overrides) for n in names}
-    base = next(iter(configs.values()))
+    full = to_dict(variant_config(VARIANTS["full"], preset, dataset, overrides))
+    same = [
+        n for n in names if n != "full" and to_dict(variant_config(VARIANTS[n], preset, dataset, overrides)) == full
+    ]
+    for n in same:  # e.g. "no identity loss" under a preset that has none
+        log.info(f"[{n}] skipped: under preset {preset!r} it is the same configuration as the full model")
+    names = [n for n in names if n not in same]
+    jobs = []  # (variant, seed or None, config, folder)
+    for seed in seeds if seeds else [None]:
+        extra = [] if seed is None else [f"train.seed={seed}"]
+        for n in names:
+            folder = n if seed is None else f"{n}-seed{seed}"
+            jobs.append((n, seed, variant_config(VARIANTS[n], preset, dataset, [*overrides, *extra]), folder))
+    base = jobs[0][2]
     out = Path(out_dir) if out_dir else default_out_dir(preset, dataset)
     _check_manifest(
         out,
@@ -367,22 +399,23 @@ def run_ablation(
         feature = feature_extractor(settings, base.data, probe)
 
     data = load_dataset(base.data)
-    for n in names:
-        log.info(f"[{n}] {VARIANTS[n].label}: {' '.join(VARIANTS[n].overrides) or '(no switches)'}")
+    for n, seed, cfg, folder in jobs:
+        label = VARIANTS[n].label + ("" if seed is None else f", seed {seed}")
+        log.info(f"[{folder}] {label}: {' '.join(VARIANTS[n].overrides) or '(no switches)'}")
         start = time.perf_counter()
-        train_variant(configs[n], out / n, data, progress)
-        log.info(f"  {n}: {time.perf_counter() - start:.0f} s in this session")
+        train_variant(cfg, out / folder, data, progress)
+        log.info(f"  {folder}: {time.perf_counter() - start:.0f} s in this session")
 
     rows: list[dict[str, Any]] = []
     predictions = {}
-    for n in names:
-        results = evaluate_run(out / n, settings, str(device), data, probe, feature)
-        predictions[n] = results.get("predictions")
-        row = {"kind": "variant", "variant": n, "label": VARIANTS[n].label, "steps": results["step"]}
+    for n, seed, _, folder in jobs:
+        results = evaluate_run(out / folder, settings, str(device), data, probe, feature)
+        predictions.setdefault(n, results.get("predictions"))  # the first seed's sweeps go into the figure
+        row = {"kind": "variant", "variant": n, "label": VARIANTS[n].label, "steps": results["step"], "seed": seed}
         row.update({k: v for k, v in results.items() if k in COLUMNS})
-        row["train_minutes"] = train_wall_minutes(out / n)
+        row["train_minutes"] = train_wall_minutes(out / folder)
         rows.append(row)
-        log.info(f"  evaluated {n}: " + ", ".join(f"{k}={_fmt(row.get(k), 3)}" for k in COLUMNS[4:-1]))
+        log.info(f"  evaluated {folder}: " + ", ".join(f"{k}={_fmt(row.get(k), 3)}" for k in COLUMNS[5:-1]))
     panels = []
     if probe is not None:
         refs, scores = reference_rows(probe, settings.sweep_spec(base.data), base.data.resolution)
@@ -401,12 +434,15 @@ def run_ablation(
     views = settings.sweep_spec(base.data).azimuth_views()  # (T, 2)
     strips = []
     if has_pose_ground_truth(base.data):
-        source = SyntheticSource(base.data.resolution)
+        source = SyntheticSource(base.data.resolution, families=base.data.families)
         strips.append(
             ("real renders (a synthetic object)", source.sweep(source.identities(1, settings.seed)[0], views))
         )
+    first = {}
+    for n, _, _, folder in jobs:
+        first.setdefault(n, folder)
     for n in names:
-        generator, _ = runs.load_generator(out / n, device)
+        generator, _ = runs.load_generator(out / first[n], device)
         z = generator.sample_z(1, generator=torch.Generator().manual_seed(settings.seed), device=device)
         strips.append((VARIANTS[n].label, render_views(generator, z[0], views.to(device)).cpu()))
     figure = sweep_figure(strips, out / "sweeps.png", views[:, 0].tolist())
@@ -418,11 +454,16 @@ def run_ablation(
         "preset": preset,
         "dataset": dataset,
         "overrides": list(overrides),
+        "seeds": list(seeds) if seeds else None,
         "steps": base.train.steps,
         "batch_size": base.train.batch_size,
         "resolution": base.data.resolution,
         "eval": {**dataclasses.asdict(settings), "features": feature_label(feature)},
-        "train_minutes": {r["variant"]: r["train_minutes"] for r in rows if r["kind"] == "variant"},
+        "train_minutes": {
+            f"{r['variant']}" + ("" if r.get("seed") is None else f"-seed{r['seed']}"): r["train_minutes"]
+            for r in rows
+            if r["kind"] == "variant"
+        },
     }
     (out / runs.RUN_INFO_FILE).write_text(json.dumps(info, indent=2))
     log.info(f"results: {table_md}\n{table_md.read_text()}figures: {figure}" + (f", {pose_png}" if pose_png else ""))

@@ -164,15 +164,9 @@ def format_results(results: dict[str, Any]) -> str:
         )
     if "fid" in results and math.isfinite(results["fid"]):
         lines.append(f"FID {results['fid']:.2f}")
-    if "azimuth_error" in results:
-        lines.append(
-            f"pose consistency: azimuth error {results['azimuth_error']:.1f}° (corr {results['azimuth_corr']:.2f}), "
-            f"elevation error {results['elevation_error']:.1f}° (corr {results['elevation_corr']:.2f})"
-        )
-        lines.append(
-            f"identity consistency {results['identity_consistency']:.2f} "
-            f"(family agreement {results['family_agreement']:.0%})"
-        )
+    if "azimuth_turning" in results:
+        lines.append("3D control (each reading with its permutation noise floor):")
+        lines.append(format_control(results))
     return "\n".join(lines)
 
 
@@ -222,8 +216,13 @@ def format_control(r: dict[str, Any]) -> str:
         f"(null {r['null_turning']:.0%}), opposite {r['azimuth_opposite']:.0%}",
         f"  unsigned r {r['azimuth_unsigned_corr']:.2f} (null {r['null_unsigned_r']:.2f}) at frame offset "
         f"{r['azimuth_unsigned_offset']:+.0f}°, turning {r['azimuth_unsigned_turning']:.0%}; identity consistency "
-        f"{r['identity_consistency']:.2f}; elevation |r| {abs(r['elevation_corr']):.2f} sign {r['elevation_sign']:+d}"
-        + ("" if "elevation_rigid" not in r else f" ({'rigid' if r['elevation_rigid'] else 'NOT rigid'})"),
+        f"{r['identity_consistency']:.2f}; "
+        + (
+            "elevation range ≤ 5°: not read"
+            if "elevation_rigid" not in r
+            else f"elevation |r| {abs(r['elevation_corr']):.2f} sign {r['elevation_sign']:+d} "
+            f"({'rigid' if r['elevation_rigid'] else 'NOT rigid'})"
+        ),
     ]
     return "\n".join(lines)
 
