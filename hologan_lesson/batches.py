@@ -8,6 +8,10 @@ Two sources share one ordering rule (a seeded permutation per epoch, drop the la
 
 Their state (generator state at the start of the epoch + position) is saved in checkpoints, so a resumed run
 sees exactly the images an uninterrupted run would have seen.
+
+Under ``torchrun`` (``rank``, ``world_size``) every process walks the same order of *global* batches and
+takes its own slice of each (rank r: images ``[r*b, (r+1)*b)`` of the batch, ``b = batch_size / world_size``):
+together the ranks see exactly the batches one process would, and the state is the same on every rank.
 """
 
 from __future__ import annotations
@@ -24,10 +28,14 @@ from .utils import from_uint8_images
 class _Order:
     """Seeded per-epoch permutation with a resumable position."""
 
-    def __init__(self, n: int, batch_size: int, seed: int):
+    def __init__(self, n: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1):
         if n < batch_size:
             raise ValueError(f"the dataset has {n} images, fewer than one batch of {batch_size}")
-        self.n, self.batch_size = n, batch_size
+        if batch_size % world_size:
+            raise ValueError(f"a global batch of {batch_size} does not split into {world_size} equal slices")
+        self.n, self.batch_size = n, batch_size  # batch_size: the global batch
+        self.local_batch = batch_size // world_size
+        self.shard = slice(rank * self.local_batch, (rank + 1) * self.local_batch)  # this rank's part of a batch
         self.gen = torch.Generator().manual_seed(seed)
         self.epoch = -1
         self.epoch_start_state = self.gen.get_state()
@@ -49,13 +57,14 @@ class _Order:
         self._ensure_batch()
         idx = self.perm[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
-        return idx
+        return idx[self.shard]
 
     def rest_of_epoch(self) -> torch.Tensor:
-        """The indices of the full batches left in the current (or a fresh) epoch; the position is not moved."""
+        """This rank's indices of the full batches left in the current (or a fresh) epoch; the position is not
+        moved."""
         self._ensure_batch()
         full = (self.n - self.pos) // self.batch_size * self.batch_size
-        return self.perm[self.pos : self.pos + full]
+        return self.perm[self.pos : self.pos + full].view(-1, self.batch_size)[:, self.shard].reshape(-1)
 
     def state_dict(self) -> dict[str, Any]:
         return {"epoch": self.epoch, "epoch_start_state": self.epoch_start_state, "pos": self.pos}
@@ -73,12 +82,20 @@ class _Order:
 class TensorBatches:
     """All images resident on ``device`` as uint8 ``(N, 3, H, W)``; batches come out as float in [-1, 1]."""
 
-    def __init__(self, images: torch.Tensor, batch_size: int, device: torch.device, seed: int = 0):
+    def __init__(
+        self,
+        images: torch.Tensor,
+        batch_size: int,
+        device: torch.device,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+    ):
         if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1] != 3:
             raise ValueError(f"TensorBatches wants uint8 (N, 3, H, W), got {images.dtype} {tuple(images.shape)}")
         self.images = images.to(device)
         self.device = device
-        self.order = _Order(len(images), batch_size, seed)
+        self.order = _Order(len(images), batch_size, seed, rank, world_size)
 
     def next(self) -> torch.Tensor:
         idx = self.order.next_indices().to(self.device)
@@ -105,16 +122,25 @@ class _EpochView(Dataset):
 class LoaderBatches:
     """A DataLoader over the rest of the current epoch's permutation (workers, pinned memory)."""
 
-    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int = 0, num_workers: int = 0):
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int,
+        device: torch.device,
+        seed: int = 0,
+        num_workers: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+    ):
         self.dataset, self.device, self.num_workers = dataset, device, num_workers
-        self.order = _Order(len(dataset), batch_size, seed)
+        self.order = _Order(len(dataset), batch_size, seed, rank, world_size)
         self._iter = None
 
     def _start(self) -> None:
         rest = self.order.rest_of_epoch()
         loader = DataLoader(
             _EpochView(self.dataset, rest),
-            batch_size=self.order.batch_size,
+            batch_size=self.order.local_batch,
             shuffle=False,
             num_workers=self.num_workers,
             pin_memory=self.device.type == "cuda",
@@ -133,7 +159,7 @@ class LoaderBatches:
             self.order.pos = self.order.n
             self._start()
             batch = next(self._iter)
-        self.order.pos += self.order.batch_size
+        self.order.pos += self.order.batch_size  # the global batch: every rank moves through the same order
         if isinstance(batch, (list, tuple)):
             batch = batch[0]
         return batch.to(self.device, non_blocking=True)
@@ -159,9 +185,17 @@ def resident_images(dataset: Dataset) -> torch.Tensor | None:
     return images.contiguous()
 
 
-def make_batches(dataset: Dataset, batch_size: int, device: torch.device, seed: int, num_workers: int = 0):
-    """The fastest batch source the dataset allows."""
+def make_batches(
+    dataset: Dataset,
+    batch_size: int,
+    device: torch.device,
+    seed: int,
+    num_workers: int = 0,
+    rank: int = 0,
+    world_size: int = 1,
+):
+    """The fastest batch source the dataset allows (this rank's slice of each global ``batch_size``)."""
     images = resident_images(dataset)
     if images is not None:
-        return TensorBatches(images, batch_size, device, seed)
-    return LoaderBatches(dataset, batch_size, device, seed, num_workers)
+        return TensorBatches(images, batch_size, device, seed, rank, world_size)
+    return LoaderBatches(dataset, batch_size, device, seed, num_workers, rank, world_size)

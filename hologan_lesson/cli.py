@@ -20,7 +20,8 @@ def _run_dir(out: str, preset: str, dataset: str) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train (or resume) one run."""
+    """Train (or resume) one run; under ``torchrun`` one process per device, rank 0 writes and prints."""
+    from . import distributed
     from .data import load_dataset
     from .train import Trainer
 
@@ -35,16 +36,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         cfg = make_config(args.preset, args.dataset, args.set)
         run_dir = Path(args.run_dir) if args.run_dir else _run_dir(args.out, cfg.preset, cfg.data.name)
-        if run_dir.exists() and any(run_dir.iterdir()) and not getattr(args, "checked_fresh", False):
-            raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
-    dataset = load_dataset(cfg.data)  # a missing or broken folder is a one-line error before training
-    trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
-    print(f"run folder: {run_dir}  (preset {cfg.preset}, dataset {cfg.data.name}, device {trainer.device})")
-    trainer.fit(progress=not args.no_progress)
+    ctx = distributed.setup(distributed.training_device(cfg.train.device))  # no-op without torchrun
+    try:
+        if not args.resume:  # rank 0's folder name (a timestamp) and verdict, before any rank writes
+            taken = run_dir.exists() and any(run_dir.iterdir()) and not getattr(args, "checked_fresh", False)
+            run_dir, taken = distributed.broadcast((run_dir, taken), ctx)
+            if taken:
+                raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
+        dataset = load_dataset(cfg.data)  # a missing or broken folder is a one-line error before training
+        trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
+        say = print if ctx.is_main else (lambda *a: None)
+        procs = f", {ctx.world_size} processes" if ctx.enabled else ""
+        say(f"run folder: {run_dir}  (preset {cfg.preset}, dataset {cfg.data.name}, device {trainer.device}{procs})")
+        trainer.fit(progress=not args.no_progress)
+    finally:
+        distributed.teardown()
     sweeps = runs.sweep_gifs(run_dir)
-    print(f"done: {trainer.step} steps. Metrics: {run_dir / runs.METRICS_FILE}")
+    say(f"done: {trainer.step} steps. Metrics: {run_dir / runs.METRICS_FILE}")
     for gif in sweeps[-2:]:
-        print(f"rotation GIF: {gif}")
+        say(f"rotation GIF: {gif}")
     return 0
 
 

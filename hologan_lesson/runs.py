@@ -238,14 +238,18 @@ class RunLogger:
 
     ``check_and_log`` takes the loss terms of the steps since the last call (one device sync for all of them),
     raises ``TrainingDiverged`` naming the first NaN/Inf step and term, and logs the newest step.
+    With ``write=False`` (every torchrun process but rank 0) it checks but writes nothing.
     """
 
-    def __init__(self, run_dir: str | Path):
+    def __init__(self, run_dir: str | Path, write: bool = True):
         self.run_dir = Path(run_dir)
+        self.write = write
         self._writer = None
 
     def open(self, cfg: RunConfig) -> None:
         """Create the folder, write config.json (and run_info.json once), start TensorBoard if installed."""
+        if not self.write:
+            return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / CONFIG_FILE).write_text(json.dumps(to_dict(cfg), indent=2))
         info = self.run_dir / RUN_INFO_FILE
@@ -282,6 +286,8 @@ class RunLogger:
 
     def append(self, row: dict[str, float]) -> None:
         """One row of metrics.csv (header on first use) and its scalars in TensorBoard."""
+        if not self.write:
+            return
         path = self.run_dir / METRICS_FILE
         new = not path.exists()
         with path.open("a", newline="") as fh:
@@ -296,6 +302,8 @@ class RunLogger:
 
     def truncate_after(self, step: int) -> None:
         """Drop metrics.csv rows logged after ``step`` (a resumed run logs them again)."""
+        if not self.write:
+            return
         path = self.run_dir / METRICS_FILE
         rows = read_metrics(self.run_dir)
         if rows:

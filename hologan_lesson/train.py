@@ -2,7 +2,10 @@
 
 One iteration = one discriminator step, then ``g_steps_per_d`` generator steps (official code: 2) on the
 same latent codes and views. Every fake image gets its own random view from the dataset's pose range:
-that is what forces the generator to keep the object's shape in its 3D features.
+that is what forces the generator to keep the object's shape in its 3D features. The first G step scores the
+fakes the D step made (G has not changed since, and has no running statistics: same numbers, one forward less).
+
+Under ``torchrun`` the same loop runs once per process on its slice of the global batch (``distributed``).
 
 The run folder (config, metrics, checkpoints, pictures) belongs to ``runs``; this file only learns.
 """
@@ -20,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import runs
+from . import distributed, runs
 from .batches import make_batches
 from .config import ConfigError, RunConfig, to_dict, validate
 from .model.discriminator import HoloGANDiscriminator
@@ -71,12 +74,19 @@ class Trainer:
         validate(cfg)
         self.cfg = cfg
         self.run_dir = Path(run_dir)
-        self.device = resolve_device(cfg.train.device)
+        self.device = distributed.training_device(cfg.train.device)
+        self.dist = ctx = distributed.setup(self.device)
         t = cfg.train
-        torch.manual_seed(t.seed)
+        self.local_batch = distributed.local_batch(t.batch_size, ctx)
+        torch.manual_seed(t.seed)  # the same initial weights on every rank
         self.G, self.D = build_networks(cfg, self.device)
-        self.G_fwd: nn.Module = torch.compile(self.G) if t.compile else self.G
-        self.D_fwd: nn.Module = torch.compile(self.D) if t.compile else self.D
+        # An extra G forward would update BatchNorm running statistics (z_input=traditional): recompute there.
+        self.reuse_fake = not any(getattr(m, "track_running_stats", False) for m in self.G.modules())
+        self.D_fwd: nn.Module = torch.compile(self.D) if t.compile else self.D  # G steps: D's weights frozen
+        g_train, self.d_loss = distributed.parallelize(self.G, self.D, self._d_loss, cfg, self.device, ctx)
+        if ctx.rank:  # torch's own stream (e.g. D's input noise): each rank its own
+            torch.manual_seed(distributed.rank_seed(t.seed, ctx.rank))
+        self.G_fwd: nn.Module = torch.compile(g_train) if t.compile else g_train
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=t.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=t.betas)
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, self._lr_factor)
@@ -85,7 +95,7 @@ class Trainer:
         self.scaler_d = torch.amp.GradScaler(self.device.type, enabled=fp16)
         self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=fp16)
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
-        self.rng = torch.Generator().manual_seed(t.seed + 1)  # latent codes and views
+        self.rng = torch.Generator().manual_seed(distributed.rank_seed(t.seed + 1, ctx.rank))  # z and views
         fixed = torch.Generator().manual_seed(t.seed + 2)
         self.fixed_z = self._sample_z(self.n_fixed, fixed)
         self.fixed_views = self._sample_views(self.n_fixed, fixed)
@@ -93,10 +103,12 @@ class Trainer:
             from .data import make_dataset
 
             dataset = make_dataset(cfg.data)
-        self.batches = make_batches(dataset, t.batch_size, self.device, seed=t.seed + 3, num_workers=t.num_workers)
+        self.batches = make_batches(
+            dataset, t.batch_size, self.device, t.seed + 3, t.num_workers, rank=ctx.rank, world_size=ctx.world_size
+        )
         self.step = 0
         self._pending: list[StepResult] = []
-        self.logger = runs.RunLogger(self.run_dir)
+        self.logger = runs.RunLogger(self.run_dir, write=ctx.is_main)
         if resume:
             self._resume()
 
@@ -124,33 +136,45 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
+    def next_inputs(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """This process's real images ``(b, 3, H, W)``, latent codes ``(b, latent)`` and views ``(b, 2)``."""
+        real = self.batches.next()  # in [-1, 1]
+        if self.cfg.train.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
+        z = self._sample_z(self.local_batch, self.rng)
+        return real, z, self._sample_views(self.local_batch, self.rng)  # views in degrees
+
     def train_step(self) -> StepResult:
         """One D step then ``g_steps_per_d`` G steps; returns detached loss terms."""
-        t, loss_cfg = self.cfg.train, self.cfg.loss
-        real = self.batches.next()  # (B, 3, H, W) in [-1, 1]
-        if t.channels_last:
-            real = real.contiguous(memory_format=torch.channels_last)
-        z = self._sample_z(t.batch_size, self.rng)  # (B, latent)
-        views = self._sample_views(t.batch_size, self.rng)  # (B, 2) degrees
+        return self.update(*self.next_inputs())
 
+    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, z: torch.Tensor):
+        return discriminator_loss(self.D_fwd(real), self.D_fwd(fake), z, self.cfg.loss)
+
+    def update(self, real: torch.Tensor, z: torch.Tensor, views: torch.Tensor) -> StepResult:
+        """The iteration on given inputs (``train_step`` draws them)."""
+        t, loss_cfg = self.cfg.train, self.cfg.loss
         with self._autocast():
             fake = self.G_fwd(z, views)
-            out_real = self.D_fwd(real)
-            out_fake = self.D_fwd(fake.detach())
-            d_total, d_terms = discriminator_loss(out_real, out_fake, z, loss_cfg)
+            d_total, d_terms = self.d_loss(real, fake.detach(), z)
         self.opt_d.zero_grad(set_to_none=True)
         self.scaler_d.scale(d_total).backward()
         self.scaler_d.step(self.opt_d)
         self.scaler_d.update()
 
-        for _ in range(t.g_steps_per_d):
-            with self._autocast():
-                fake = self.G_fwd(z, views)
-                g_total, g_terms = generator_loss(self.D_fwd(fake), z, loss_cfg)
-            self.opt_g.zero_grad(set_to_none=True)
-            self.scaler_g.scale(g_total).backward()
-            self.scaler_g.step(self.opt_g)
-            self.scaler_g.update()
+        self.D.requires_grad_(False)  # the G steps' gradients flow through D but never into its weights
+        try:
+            for i in range(t.g_steps_per_d):
+                with self._autocast():
+                    if i > 0 or not self.reuse_fake:  # G changed (or would update running statistics)
+                        fake = self.G_fwd(z, views)
+                    g_total, g_terms = generator_loss(self.D_fwd(fake), z, loss_cfg)
+                self.opt_g.zero_grad(set_to_none=True)
+                self.scaler_g.scale(g_total).backward()
+                self.scaler_g.step(self.opt_g)
+                self.scaler_g.update()
+        finally:
+            self.D.requires_grad_(True)
         self.sched_d.step()
         self.sched_g.step()
         self.step += 1
@@ -164,7 +188,8 @@ class Trainer:
         total = self.cfg.train.steps if steps is None else steps
         t = self.cfg.train
         self.logger.open(self.cfg)
-        bar = tqdm(total=total, initial=self.step, disable=not progress, desc="train", dynamic_ncols=True)
+        main = self.dist.is_main
+        bar = tqdm(total=total, initial=self.step, disable=not (progress and main), desc="train", dynamic_ncols=True)
         window_start, window_steps = time.perf_counter(), 0
         restore_signals = _signals_interrupt()
         try:
@@ -178,14 +203,15 @@ class Trainer:
                     row = self._log(images_per_s=window_steps * t.batch_size / max(elapsed, 1e-9))
                     bar.set_postfix({k: f"{row[k]:.3f}" for k in ("d_total", "g_total")})
                     window_start, window_steps = time.perf_counter(), 0
-                if self.step % t.sample_every == 0 or at_end:
+                if (self.step % t.sample_every == 0 or at_end) and main:
                     self.write_samples()
                 if self.step % t.checkpoint_every == 0 or at_end:
                     self.save()
         except KeyboardInterrupt:
-            path = self.save()  # flushes the logged steps first
-            bar.close()
-            print(f"\ninterrupted at step {self.step}: checkpoint saved to {path}\nresume with --resume {self.run_dir}")
+            bar.close()  # several ranks stop at different places, where no collective save is safe
+            saved = "not saved (several processes)" if self.dist.enabled else f"checkpoint saved to {self.save()}"
+            if main:
+                print(f"\ninterrupted at step {self.step}: {saved}\nresume with --resume {self.run_dir}")
             raise
         finally:
             restore_signals()
@@ -196,9 +222,8 @@ class Trainer:
     def _log(self, images_per_s: float) -> dict[str, float]:
         """Check the pending steps for NaN/Inf (naming step and term) and log the newest one."""
         pending, self._pending, lr_g = self._pending, [], self.opt_g.param_groups[0]["lr"]
-        return self.logger.check_and_log(
-            [r.step for r in pending], [r.terms for r in pending], lr_g=lr_g, images_per_s=images_per_s
-        )
+        terms = distributed.mean_terms([r.terms for r in pending], self.dist)  # global-batch values
+        return self.logger.check_and_log([r.step for r in pending], terms, lr_g=lr_g, images_per_s=images_per_s)
 
     @torch.no_grad()
     def render(self, z: torch.Tensor, views: torch.Tensor) -> torch.Tensor:
@@ -231,29 +256,28 @@ class Trainer:
         """Everything needed to continue exactly where this run is."""
         state = {"step": self.step, "config": to_dict(self.cfg)}
         state.update({key: getattr(self, name).state_dict() for key, name in _STATEFUL.items()})
-        state.update(rng=self.rng.get_state(), torch_rng=torch.get_rng_state(), batches=self.batches.state_dict())
-        if torch.cuda.is_available():
-            state["cuda_rng"] = torch.cuda.get_rng_state_all()
+        state.update(distributed.rng_states(self.rng, self.dist))  # every rank's random streams
+        state["batches"] = self.batches.state_dict()  # the batch order is the same on every rank
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a ``state_dict()``."""
+        distributed.restore_rng(state, self.rng, self.dist)  # refuses another number of processes
         for key, name in _STATEFUL.items():
             getattr(self, name).load_state_dict(state[key])
         self.batches.load_state_dict(state["batches"])
-        self.rng.set_state(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
-        if "cuda_rng" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
         self.step = state["step"]
 
     def save(self) -> Path:
         """Flush logs, write an atomic checkpoint and the view sweeps, keep the last K checkpoints."""
         if self._pending:
             self._log(images_per_s=float("nan"))
-        path = runs.save_checkpoint(self.state_dict(), runs.checkpoint_path(self.run_dir, self.step))
-        runs.prune_checkpoints(self.run_dir, self.cfg.train.keep_checkpoints)
-        self.write_sweeps()
+        state, path = self.state_dict(), runs.checkpoint_path(self.run_dir, self.step)
+        if self.dist.is_main:  # one writer; the other ranks wait below
+            runs.save_checkpoint(state, path)
+            runs.prune_checkpoints(self.run_dir, self.cfg.train.keep_checkpoints)
+            self.write_sweeps()
+        distributed.barrier(self.dist)  # no rank leaves save() (or fit()) before the checkpoint is on disk
         return path
 
     def _resume(self) -> None:

@@ -35,7 +35,7 @@ def test_notebook_header_and_metadata(root, lesson):
     first = "".join(nb["cells"][0]["source"])
     assert course.colab_url(lesson.path) in first
     install = "".join(nb["cells"][1]["source"])
-    assert "import google.colab" in install and course.pip_install_target() in install
+    assert install == course.install_cell_source(lesson) and course.pip_install_target() in install
     assert ("accelerator" in nb["metadata"]) == (lesson.device == "GPU")
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):

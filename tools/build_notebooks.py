@@ -6,8 +6,12 @@ course.REPO and running ``--headers-only`` updates every badge in one edit.
 
     python tools/build_notebooks.py                 # build + execute all (HOLOGAN_PROFILE=cpu)
     python tools/build_notebooks.py 01 02           # only these lessons
-    python tools/build_notebooks.py --headers-only  # rewrite badges/install cells + README table, no execution
+    python tools/build_notebooks.py --headers-only  # rewrite badges/install cells, student notebooks + README table
     python tools/build_notebooks.py --check         # exit 1 if notebooks or README are out of sync
+
+Every build also writes the unexecuted student notebook notebooks/student/NN_slug.ipynb: code between
+``# BEGIN SOLUTION`` / ``# END SOLUTION`` becomes ``raise NotImplementedError("<the # HINT: text>")`` (see
+hologan_lesson/lessons/exercises.py); the executed solution notebook shows that code without the markers.
 """
 
 from __future__ import annotations
@@ -25,35 +29,27 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hologan_lesson.lessons import course  # noqa: E402
+from hologan_lesson.lessons import course, exercises  # noqa: E402
 
 NB_DIR = ROOT / "notebooks"
 SRC_DIR = NB_DIR / "src"
+STUDENT_DIR = NB_DIR / exercises.STUDENT_DIR
 README = ROOT / "README.md"
 TABLE_START, TABLE_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 HEADER_TAG = "course-header"
 
 
-def install_cell_source() -> str:
-    return (
-        "# Colab only: install the course library (a local install already has it).\n"
-        "try:\n"
-        "    import google.colab  # noqa: F401\n"
-        "    IN_COLAB = True\n"
-        "except ImportError:\n"
-        "    IN_COLAB = False\n"
-        "if IN_COLAB:\n"
-        "    import subprocess\n"
-        "    import sys\n"
-        "\n"
-        f'    target = "{course.pip_install_target()}"\n'
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", target], check=True)'
-    )
-
-
-def header_cells(lesson: course.Lesson) -> list:
-    badge = nbformat.v4.new_markdown_cell(course.colab_badge(lesson.path))
-    install = nbformat.v4.new_code_cell(install_cell_source())
+def header_cells(lesson: course.Lesson, student: bool = False) -> list:
+    if student:
+        badge = nbformat.v4.new_markdown_cell(
+            f"{course.colab_badge(exercises.student_path(lesson.filename))}\n\n"
+            "**Student version.** The exercise cells raise `NotImplementedError`: replace each `raise` line with "
+            "your code, then run the check cell below it. The solved, executed lesson is "
+            f"[../{lesson.filename}](../{lesson.filename})."
+        )
+    else:
+        badge = nbformat.v4.new_markdown_cell(course.colab_badge(lesson.path))
+    install = nbformat.v4.new_code_cell(course.install_cell_source(lesson))
     for cell in (badge, install):
         cell.metadata["tags"] = [HEADER_TAG]
     return [badge, install]
@@ -66,10 +62,20 @@ def lesson_for(src: Path) -> course.Lesson:
     raise SystemExit(f"{src} has no entry in hologan_lesson/course.py LESSONS; add one first")
 
 
-def notebook_from_source(src: Path) -> nbformat.NotebookNode:
+def notebook_from_source(src: Path, student: bool = False) -> nbformat.NotebookNode:
+    """The solution notebook of a source (or, with ``student``, its student version), not executed."""
     lesson = lesson_for(src)
     nb = jupytext.read(src, fmt="py:percent")
-    nb.cells = header_cells(lesson) + list(nb.cells)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and exercises.has_exercise(cell.source):
+            tags = cell.metadata.setdefault("tags", [])
+            if exercises.EXERCISE_TAG not in tags:
+                tags.append(exercises.EXERCISE_TAG)
+        if cell.cell_type == "code":
+            cell.source = (exercises.student_source if student else exercises.solution_source)(cell.source)
+        elif student and cell.cell_type == "markdown":
+            cell.source = exercises.student_markdown(cell.source)
+    nb.cells = header_cells(lesson, student) + list(nb.cells)
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
@@ -80,9 +86,9 @@ def notebook_from_source(src: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def set_headers(nb: nbformat.NotebookNode, lesson: course.Lesson) -> nbformat.NotebookNode:
+def set_headers(nb: nbformat.NotebookNode, lesson: course.Lesson, student: bool = False) -> nbformat.NotebookNode:
     body = [c for c in nb.cells if HEADER_TAG not in c.get("metadata", {}).get("tags", [])]
-    fresh = header_cells(lesson)
+    fresh = header_cells(lesson, student)
     old = [c for c in nb.cells if HEADER_TAG in c.get("metadata", {}).get("tags", [])]
     if len(old) == 2 and old[1].cell_type == "code":  # keep the executed state of the install cell
         fresh[1]["execution_count"] = old[1].get("execution_count")
@@ -142,9 +148,34 @@ def out_of_sync() -> list[str]:
             problems.append(f"{target.name}: header cells do not match course.py")
         if any(c.cell_type == "code" and c.get("execution_count") is None for c in built.cells):
             problems.append(f"{target.name}: has unexecuted code cells (store executed notebooks)")
+        problems += student_out_of_sync(src, lesson)
     if README.exists() and readme_with_table(README.read_text()) != README.read_text():
         problems.append("README.md: lesson table is out of date")
     return problems
+
+
+def student_out_of_sync(src: Path, lesson: course.Lesson) -> list[str]:
+    """Problems with the student notebook of one lesson (missing, stale, or stored with outputs)."""
+    target = STUDENT_DIR / lesson.filename
+    name = f"{exercises.STUDENT_DIR}/{target.name}"
+    if not target.exists():
+        return [f"{name}: missing (build the lesson)"]
+    built = nbformat.read(target, as_version=4)
+    want = notebook_from_source(src, student=True)
+    problems = []
+    if [(c.cell_type, c.source) for c in built.cells] != [(c.cell_type, c.source) for c in want.cells]:
+        problems.append(f"{name}: cells differ from {src.relative_to(ROOT)}")
+    if any(c.get("outputs") or c.get("execution_count") is not None for c in built.cells if c.cell_type == "code"):
+        problems.append(f"{name}: has outputs (store student notebooks unexecuted)")
+    return problems
+
+
+def write_student(src: Path) -> Path:
+    """Write the unexecuted student notebook of ``src``."""
+    target = STUDENT_DIR / lesson_for(src).filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook_from_source(src, student=True), target)
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             target = NB_DIR / lesson.filename
             if target.exists():
                 nbformat.write(set_headers(nbformat.read(target, as_version=4), lesson), target)
+        for src in sorted(SRC_DIR.glob("*.py")):  # student notebooks are unexecuted: rewrite them whole
+            write_student(src)
         README.write_text(readme_with_table(README.read_text()))
         return 0
 
@@ -180,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         target = NB_DIR / lesson_for(src).filename
         nbformat.write(nb, target)
         print(f"{target.relative_to(ROOT)}: executed in {seconds:.1f} s (profile {args.profile})")
+        print(f"{write_student(src).relative_to(ROOT)}: written (unexecuted)")
     README.write_text(readme_with_table(README.read_text()))
     return 0
 

@@ -165,7 +165,7 @@ def format_results(results: dict[str, Any]) -> str:
     if "fid" in results and math.isfinite(results["fid"]):
         lines.append(f"FID {results['fid']:.2f}")
     if "azimuth_turning" in results:
-        lines.append("3D control (each reading with its permutation noise floor):")
+        lines.append("pose consistency (3D control; each reading with its permutation noise floor):")
         lines.append(format_control(results))
     return "\n".join(lines)
 

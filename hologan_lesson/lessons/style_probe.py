@@ -141,3 +141,26 @@ def steps_to_reach(history: Sequence[tuple[int, dict[str, float]]], head: str, l
         if aucs[head] >= level:
             return step
     return None
+
+
+def auc_table(runs: dict[tuple[str, str], RealFakeRun], train: dict[str, tuple[Tensor, Tensor]]) -> str:
+    """Training and held-out ROC AUC per head for ``runs[kind, name]``; ``train[kind] = (real, fake)`` are the
+    images each discriminator was trained on. A head that memorised its training set shows a training AUC near
+    1 and a held-out one near 0.5."""
+    kinds = list(dict.fromkeys(kind for kind, _ in runs))
+    names = list(dict.fromkeys(name for _, name in runs))
+    train_auc = {}
+    for (kind, name), run in runs.items():
+        with torch.no_grad():
+            train_auc[kind, name] = evaluate_heads(run.discriminator, *train[kind])[0]
+    lines = [f"{'':<10}" + "".join(f"{kind + ' · ' + name:>26}" for kind in kinds for name in names)]
+    lines.append(f"{'head':<10}" + f"{'train':>14}{'held out':>12}" * (len(kinds) * len(names)))
+    heads = list(runs[kinds[0], names[-1]].auc)
+    for head in heads:
+        row = f"{head:<10}"
+        for kind in kinds:
+            for name in names:
+                held, tr = runs[kind, name].auc.get(head), train_auc[kind, name].get(head)
+                row += f"{tr:>14.3f}{held:>12.3f}" if held is not None else f"{'—':>14}{'—':>12}"
+        lines.append(row)
+    return "\n".join(lines)

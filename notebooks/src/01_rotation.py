@@ -38,17 +38,28 @@ print(machine_summary())
 
 # %% [markdown]
 # ## 1. The matrices, by hand
+#
+# **Exercise 1.** Write `my_rotation_matrix(azimuth, elevation)`: convert the degrees to radians, build
+# $R_y(\theta)$ and $R_x(\phi)$ from the formulas above as `(3, 3)` tensors, and return $R_x R_y$. Then run
+# the check cell below it.
 
 # %%
 def my_rotation_matrix(azimuth: float, elevation: float) -> torch.Tensor:
+    # HINT: a, e = math.radians(azimuth), math.radians(elevation); build R_y (about y) and R_x (about x) with
+    # HINT: torch.tensor([[...], [...], [...]]) and return R_x @ R_y, a (3, 3) tensor
+    # BEGIN SOLUTION
     a, e = math.radians(azimuth), math.radians(elevation)
     R_y = torch.tensor([[math.cos(a), 0, math.sin(a)], [0, 1, 0], [-math.sin(a), 0, math.cos(a)]])
     R_x = torch.tensor([[1, 0, 0], [0, math.cos(e), -math.sin(e)], [0, math.sin(e), math.cos(e)]])
     return R_x @ R_y  # (3, 3): first turn about y (azimuth), then tilt about x (elevation)
+    # END SOLUTION
 
 
-R = my_rotation_matrix(30, 20)
-print(R)
+# %%
+# NBVAL_CHECK_OUTPUT
+from hologan_lesson.lessons.checks.rotation import check_rotate_volume, check_rotation_matrix
+
+check_rotation_matrix(my_rotation_matrix)
 
 # %% [markdown]
 # A rotation matrix is orthonormal ($R^\top R = I$) with determinant $+1$, and its inverse is its transpose.
@@ -57,6 +68,8 @@ print(R)
 
 # %%
 # NBVAL_CHECK_OUTPUT
+R = my_rotation_matrix(30, 20)
+print(R)
 print("orthonormal:", torch.allclose(R.T @ R, torch.eye(3), atol=1e-6))
 print("det = +1:   ", round(torch.linalg.det(R).item(), 6))
 print("matches library:", torch.allclose(R, rotation_matrix(30.0, 20.0), atol=1e-6))
@@ -85,16 +98,29 @@ show_images(render_voxels(torch.cat([axes, chair])), nrow=2, scale=4, title="fro
 # * `F.grid_sample(volume, grid)` reads the input at those coordinates (zeros outside).
 #
 # So `theta` must be $R^\top$, not $R$.
+#
+# **Exercise 2.** Write the inverse warp: build `theta`, a `(N, 3, 4)` affine matrix $[R^\top \mid 0]$ (no
+# translation), turn it into a sampling grid with `F.affine_grid`, and read the volume there with
+# `F.grid_sample`. Use `align_corners=False` in both calls.
 
 # %%
 def my_rotate_volume(volume: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
     n = volume.shape[0]  # volume: (N, C, D, H, W)
     R = R.expand(n, 3, 3) if R.ndim == 2 else R  # (N, 3, 3)
+    # HINT: theta = cat([R transposed (dims 1, 2), zeros (N, 3, 1)], dim=2); grid = F.affine_grid(theta,
+    # HINT: list(volume.shape), align_corners=False); return F.grid_sample(volume, grid, align_corners=False)
+    # BEGIN SOLUTION
     theta = torch.cat([R.transpose(1, 2), torch.zeros(n, 3, 1)], dim=2)  # (N, 3, 4): output -> input coords
     grid = F.affine_grid(theta, list(volume.shape), align_corners=False)  # (N, D, H, W, 3), ordered (x, y, z)
     return F.grid_sample(volume, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    # END SOLUTION
 
 
+# %%
+# NBVAL_CHECK_OUTPUT
+check_rotate_volume(my_rotate_volume)
+
+# %%
 azimuths = torch.linspace(-90, 90, 7)
 turned = torch.cat([my_rotate_volume(axes, rotation_matrix(a, 0.0)) for a in azimuths])  # (7, 4, 32, 32, 32)
 show_images(render_voxels(turned), nrow=7, scale=4, title="azimuth -90° … +90° (elevation 0)")
@@ -195,14 +221,34 @@ for ax, img, title in zip(axs, [two_steps, one_step, (two_steps - one_step).abs(
 plt.show()
 
 # %% [markdown]
-# ## Check yourself
+# ## Summary
 #
-# Pass your functions from sections 1 and 3 to the checkers. Try breaking them (swap `R.transpose` for `R`,
-# or `R_x @ R_y` for `R_y @ R_x`) to see what the checker says.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-from hologan_lesson.lessons.checks.rotation import check_rotate_volume, check_rotation_matrix
-
-check_rotation_matrix(my_rotation_matrix)
-check_rotate_volume(my_rotate_volume)
+# * A view is two angles; the course turns the volume by $R = R_x(\text{elevation})\,R_y(\text{azimuth})$, with
+#   $x$ along W, $y$ along H (down) and $z$ along D (away from the viewer).
+# * A volume is rotated by **inverse warping**: every output voxel $p$ reads the input at $R^\top p$
+#   (`affine_grid` with $\theta=[R^\top\mid 0]$, then trilinear `grid_sample`).
+# * Three silent bugs: grid axes in $(z, y, x)$ order, $\theta = R$ instead of $R^\top$, and mismatched
+#   `align_corners`.
+# * Each resampling costs a little interpolation blur; HoloGAN rotates once per image.
+#
+# ## Questions
+#
+# 1. Why can't we rotate a volume by moving every voxel forward to $R\,q$?
+#    <details><summary>Answer</summary>The targets fall between grid points: some output voxels receive
+#    nothing (holes) and others several. Inverse warping visits every output voxel exactly once.</details>
+# 2. You pass $R$ instead of $R^\top$ to `affine_grid`. What do you see?
+#    <details><summary>Answer</summary>The object turns by $R^\top = R^{-1}$: the same angle, the other
+#    way.</details>
+# 3. What does an elevation turn into if the grid is written in $(z, y, x)$ order?
+#    <details><summary>Answer</summary>A rotation about the viewing axis (a roll): the roles of x and z are
+#    exchanged.</details>
+# 4. Is $R_x(\phi)R_y(\theta)$ the same rotation as $R_y(\theta)R_x(\phi)$?
+#    <details><summary>Answer</summary>No, rotations do not commute (except about the same axis or at zero
+#    angle); the checker tells you when you swapped them.</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN, Nguyen-Phuoc et al. 2019 (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 3.1
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Rotation and views](../docs/fidelity.md#rotation-and-views)
+# * Previous: [00 — Welcome](00_welcome.ipynb) · Next: [02 — The projection unit](02_projection.ipynb)

@@ -18,7 +18,7 @@ import torch
 from einops import rearrange
 from torch import nn
 
-from hologan_lesson import pick, seed_everything
+from hologan_lesson import count_parameters, pick, seed_everything
 from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.model.projection import ProjectionUnit
 from hologan_lesson.lessons.toy_render import fit_projection_toy, random_voxel_scenes, render_scenes
@@ -57,17 +57,37 @@ print("sums over depth identical:", torch.allclose(sums[0], sums[1]))
 
 # %% [markdown]
 # ## 2. The projection unit, from scratch
+#
+# **Exercise 1.** In `__init__`, create the 1×1 convolution: how many input channels does it see once every
+# depth slice of every feature channel is its own channel?
+#
+# **Exercise 2.** In `forward`, reshape the volume `(N, C, D, H, W)` to `(N, C·D, H, W)` — channel-major, so
+# that the `D` slices of channel 0 come first — then apply the conv and the LeakyReLU. `einops.rearrange`
+# makes the order explicit; `volume.flatten(1, 2)` does the same.
 
 # %%
 class MyProjectionUnit(nn.Module):
     def __init__(self, channels: int, depth: int, out_channels: int):
         super().__init__()
+        # HINT: self.conv = nn.Conv2d(<how many input channels?>, out_channels, kernel_size=1)
+        # BEGIN SOLUTION
         self.conv = nn.Conv2d(channels * depth, out_channels, kernel_size=1)
+        # END SOLUTION
         self.act = nn.LeakyReLU(0.2)
 
     def forward(self, volume: torch.Tensor) -> torch.Tensor:
+        # HINT: stacked = rearrange(volume, "n c d h w -> n (c d) h w"); return self.act(self.conv(stacked))
+        # BEGIN SOLUTION
         stacked = rearrange(volume, "n c d h w -> n (c d) h w")  # (N, C·D, H, W): depth slices become channels
         return self.act(self.conv(stacked))  # (N, out, H, W)
+        # END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from hologan_lesson.lessons.checks.projection import check_projection_unit
+
+check_projection_unit(MyProjectionUnit)
 
 
 # %% [markdown]
@@ -93,12 +113,19 @@ print("parameters:", sum(p.numel() for p in unit.parameters()))
 # * **projection** — our unit (depth slices kept as channels),
 # * **sum** and **max** — collapse depth first, then the same layers.
 #
-# Same data, same optimiser, same number of steps.
+# Same data, same optimiser, same number of steps — but **not the same number of parameters**: the projection
+# unit's first conv sees $C\cdot D = 4\cdot 8 = 32$ channels, the depth-blind ones only $C = 4$, so the
+# projection learner has about 4.5× more weights (counts printed below). That is not what decides the
+# contest: section 1 showed that a sum over depth gives *identical* inputs for two scenes that must render
+# differently, so no number of weights after the sum can tell them apart. The extra weights are exactly
+# the per-depth ones that make occlusion learnable.
 
 # %%
 scenes = random_voxel_scenes(pick(ci=64, cpu=128, gpu=256), size=8, seed=0)  # (N, 4, 8, 8, 8)
 steps = pick(ci=150, cpu=400, gpu=600)
 fits = {kind: fit_projection_toy(scenes, kind=kind, steps=steps, seed=0) for kind in ("projection", "sum", "max")}
+for kind, fit in fits.items():
+    print(f"{kind:>10}: {count_parameters(fit.model):5d} parameters")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for kind, fit in fits.items():
@@ -129,13 +156,33 @@ show_images(torch.cat(rows) * 2 - 1, nrow=6, scale=7, title="rows: true render �
 # In HoloGAN the same idea works on learnt features rather than colours: the 3D features carry what is
 # where, the projection unit decides what is visible, and the 2D layers after it finish the rendering.
 #
-# ## Check yourself
+# ## Summary
 #
-# Hand your `MyProjectionUnit` class to the checker. Try a wrong reshape (`"n c d h w -> n (d c) h w"`)
-# and see what it says.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-from hologan_lesson.lessons.checks.projection import check_projection_unit
-
-check_projection_unit(MyProjectionUnit)
+# * A sum or a max over depth throws away *which* slice is in front, so it cannot render occlusion.
+# * The projection unit keeps every depth slice: reshape `(N, C, D, H, W) -> (N, C·D, H, W)` (channel-major,
+#   `(c d)`), then a 1×1 conv and a nonlinearity (ReLU at 64 px as in the official code, LeakyReLU at 128 px).
+# * In the toy experiment only the projection unit learns to put the nearer colour on top; it has ~4.5× more
+#   parameters, but the depth-blind units fail because their inputs are identical, not for lack of weights.
+#
+# ## Questions
+#
+# 1. The rotated volume is `(N, 64, 16, 16, 16)`. How many weights does a 1×1 conv to 1024 channels have?
+#    <details><summary>Answer</summary>64·16 = 1024 input channels, so 1024·1024 weights + 1024 biases
+#    = 1 049 600.</details>
+# 2. You stack `(d c)` instead of `(c d)`. Would training still work? Why does the checker object?
+#    <details><summary>Answer</summary>A freshly initialised unit would learn either order just as well; the
+#    checker compares against the library's weights, which assume channel-major `(c d)` stacking.</details>
+# 3. Why can't a wider depth-blind unit catch up?
+#    <details><summary>Answer</summary>Scenes A and B give exactly the same summed input (section 1); any
+#    function of that input returns the same image for both.</details>
+# 4. What does the nonlinearity after the 1×1 conv add?
+#    <details><summary>Answer</summary>Without it the unit is linear in the slices, a weighted sum over depth;
+#    occlusion ("the nearest opaque slice wins") is not linear, so the unit and the layers after it need the
+#    nonlinearity to express it.</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 3.2 (projection unit)
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Generator](../docs/fidelity.md#generator)
+# * Previous: [01 — Rotation](01_rotation.ipynb) · Next: [03 — AdaIN and the generator](03_generator.ipynb)

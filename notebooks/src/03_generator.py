@@ -24,6 +24,7 @@ from hologan_lesson.config import generator_config
 from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.model.generator import HoloGANGenerator, azimuth_sweep, elevation_sweep
 from hologan_lesson.model.rotation import rotate_volume, view_to_rotation
+from hologan_lesson.viz import plot_adain_statistics, plot_rotation_sweep, plot_style_mixing, show_images, stretch
 from hologan_lesson.widgets import view_panel
 
 seed_everything(0)
@@ -44,17 +45,36 @@ print(machine_summary())
 # Step 1 erases whatever statistics the convolution produced; step 2 installs the ones $z$ chooses. The
 # *spatial pattern* inside each channel survives. The same code serves 2D and 3D features: reduce over every
 # dimension after the first two.
+#
+# **Exercise 1 (normalise).** Compute the per-sample, per-channel mean and *biased* variance over the spatial
+# dims (keep the dims so they broadcast), and the normalised features.
+#
+# **Exercise 2 (re-style).** `scale` and `bias` are `(N, C)`; reshape them to `(N, C, 1, 1)` or
+# `(N, C, 1, 1, 1)` so they broadcast over the spatial dims, and return `scale · normalised + bias`.
 
 
 # %%
 def my_adain(x: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     spatial = tuple(range(2, x.ndim))  # (H, W) or (D, H, W)
+    # HINT: mean = x.mean(dim=spatial, keepdim=True); var = x.var(dim=spatial, keepdim=True, correction=0);
+    # HINT: normalised = (x - mean) / torch.sqrt(var + eps)
+    # BEGIN SOLUTION
     mean = x.mean(dim=spatial, keepdim=True)  # (N, C, 1, 1[, 1])
     var = x.var(dim=spatial, keepdim=True, correction=0)  # biased, like tf.nn.moments in the official code
     normalised = (x - mean) / torch.sqrt(var + eps)  # every (n, c): mean 0, std 1
+    # END SOLUTION
+    # HINT: style_shape = (*scale.shape, *[1] * len(spatial)); return normalised * scale.view(style_shape) + ...
+    # BEGIN SOLUTION
     style_shape = (*scale.shape, *[1] * len(spatial))  # (N, C) -> (N, C, 1, 1[, 1]) to broadcast
     return normalised * scale.view(style_shape) + bias.view(style_shape)
+    # END SOLUTION
 
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from hologan_lesson.lessons.checks.generator import check_adain, check_forward
+
+check_adain(my_adain)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -86,36 +106,11 @@ target_scale = torch.rand(1, channels, generator=g) * 1.5 + 0.2  # (1, C)
 target_bias = torch.randn(1, channels, generator=g)  # (1, C)
 styled = adain(features, target_scale, target_bias)  # (1, C, 32, 32)
 
-std_before, mean_before = torch.std_mean(features, dim=(2, 3), correction=0)
-std_after, mean_after = torch.std_mean(styled, dim=(2, 3), correction=0)
-fig = plt.figure(figsize=(11, 6), layout="constrained")
-top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.15])
-stats = [
-    ("per-channel mean", mean_before, mean_after, target_bias),
-    ("per-channel std", std_before, std_after, target_scale),
-]
-idx = torch.arange(channels)
-for ax, (title, before, after, target) in zip(top.subplots(1, 2), stats):
-    ax.bar(idx - 0.2, before[0], width=0.4, color="lightgray", label="before AdaIN")
-    ax.bar(idx + 0.2, after[0], width=0.4, color="tab:blue", label="after AdaIN")
-    ax.scatter(idx + 0.2, target[0], marker="_", s=250, color="black", label="target from z")
-    ax.set_title(title)
-    ax.set_xlabel("channel")
-    ax.legend(fontsize=7)
-grid = bottom.subplots(2, 6)
-for c in range(6):
-    for row, (name, fmap) in enumerate([("before", features), ("after", styled)]):
-        ax = grid[row, c]
-        ax.imshow(fmap[0, c], cmap="magma", vmin=-4, vmax=4)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_ylabel(name if c == 0 else "")
-        ax.set_title(f"channel {c}" if row == 0 else "", fontsize=9)
-bottom.suptitle("the same patterns with new brightness and contrast (colour scale -4 … 4)", fontsize=10)
-plt.show()
+plot_adain_statistics(features, styled, target_scale, target_bias)
 
 # %%
 # NBVAL_CHECK_OUTPUT
+std_after, mean_after = torch.std_mean(styled, dim=(2, 3), correction=0)
 print("means are the biases:  ", torch.allclose(mean_after, target_bias, atol=1e-5))
 print("stds are the scales:   ", torch.allclose(std_after, target_scale, atol=1e-4))
 corr = torch.corrcoef(torch.stack([features[0, 0].flatten(), styled[0, 0].flatten()]))[0, 1]
@@ -185,6 +180,9 @@ print(
 #
 # Here is the forward pass written out by hand from the library's blocks. We run it on PyTorch's **meta**
 # device: tensors there have shapes but no data, so tracing the 7.8 M-parameter network costs nothing.
+#
+# **Exercise 3.** Fill in the three stages between the 3D blocks and the 2D blocks: rotate by the view, the
+# post-rotation 3D convs, and the projection unit.
 
 
 # %%
@@ -198,12 +196,16 @@ def my_forward(G: HoloGANGenerator, z, view: torch.Tensor, verbose: bool = False
     for i, block in enumerate(G.blocks3d):
         h = block(h, z_shape)  # (N, C, D, H, W)
         show(f"blocks3d.{i}", h)
+    # HINT: h = G.rotate(h, view), then G.post_rotation(h), then G.project(h) (call show(...) after each if
+    # HINT: you like); the view enters here and nowhere else
+    # BEGIN SOLUTION
     h = G.rotate(h, view)  # (N, C, 16, 16, 16): the only place the view enters
     show("rotate", h)
     h = G.post_rotation(h)  # 128 px: two 3D convs; 64 px: nothing
     show("post_rotation", h)
     h = G.project(h)  # (N, P, 16, 16)
     show("project", h)
+    # END SOLUTION
     for i, block in enumerate(G.blocks2d):
         h = block(h, z_appearance)  # (N, C, 2H, 2W)
         show(f"blocks2d.{i}", h)
@@ -211,6 +213,10 @@ def my_forward(G: HoloGANGenerator, z, view: torch.Tensor, verbose: bool = False
     show("to_rgb", image)
     return image
 
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check_forward(my_forward)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -285,57 +291,7 @@ print("3D features:", tuple(volumes.shape), " images:", tuple(mixed.shape))
 
 
 # %%
-def stretch(images: torch.Tensor) -> torch.Tensor:
-    """Map each colour channel's min..max over all ``images`` (..., 3, H, W) to 0..1 for display."""
-    flat = images.transpose(0, -3).flatten(1)  # (3, everything)
-    lo, hi = flat.amin(1), flat.amax(1)
-    return (images - lo[:, None, None]) / (hi - lo)[:, None, None]
-
-
-def show_features(
-    volume: torch.Tensor, channels: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, axis: str
-):
-    """Three feature channels of a (C, D, H, W) volume as RGB: the middle 'top' (D, W) or 'side' (H, D) slice."""
-    k = torch.tensor([1.0, 2.0, 1.0]) / 4  # [1, 2, 1] blur: removes the checkerboard of untrained deconvs
-    blur = (k[:, None, None] * k[None, :, None] * k[None, None, :]).expand(len(channels), 1, 3, 3, 3)
-    v = F.conv3d(volume[None, channels], blur, padding=1, groups=len(channels))[0]  # (3, D, H, W)
-    v = ((v - lo[:, None, None, None]) / (hi - lo)[:, None, None, None]).clamp(0, 1)
-    mid = v.shape[-1] // 2  # 8 of 0..15
-    if axis == "top":
-        picture = v[:, :, mid, :].flip(1)  # (3, D, W), far side up
-    else:
-        picture = v[:, :, :, mid].transpose(1, 2)  # (3, H, D), far side right
-    return picture.permute(1, 2, 0)  # (rows, cols, 3) for imshow
-
-
-def display_range(volume: torch.Tensor, k: int = 3):
-    """The k channels with the most large-scale structure, and a 2..98 % colour range for each."""
-    k3 = torch.tensor([1.0, 2.0, 1.0]) / 4
-    blur = (k3[:, None, None] * k3[None, :, None] * k3[None, None, :]).expand(volume.shape[0], 1, 3, 3, 3)
-    smooth = F.conv3d(volume[None], blur, padding=1, groups=volume.shape[0])[0, :, 3:-3, 3:-3, 3:-3]
-    total = volume.flatten(1).var(1).clamp_min(1e-12)  # (C,)
-    structure = smooth.flatten(1).var(1) / total  # 0 for constant channels
-    channels = structure.topk(k).indices
-    values = smooth[channels].flatten(1)
-    return channels, values.quantile(0.02, dim=1), values.quantile(0.98, dim=1)
-
-
-shown = stretch(mixed)
-fig, axes = plt.subplots(3, 4, figsize=(8, 6.3))
-for i in range(3):
-    ch, lo, hi = display_range(volumes[i])
-    axes[i, 0].imshow(show_features(volumes[i], ch, lo, hi, "top"), interpolation="nearest")
-    axes[i, 0].set_ylabel(f"z_shape {i}")
-    for j in range(3):
-        axes[i, j + 1].imshow(shown[i, j].permute(1, 2, 0).clamp(0, 1), interpolation="nearest")
-        axes[0, j + 1].set_title(f"z_appearance {j}")
-axes[0, 0].set_title("3D features\n(slice from above)", fontsize=9)
-for ax in axes.flat:
-    ax.set_xticks([])
-    ax.set_yticks([])
-plt.suptitle("untrained: rows share z_shape, columns share z_appearance")
-plt.tight_layout()
-plt.show()
+plot_style_mixing(volumes, mixed)
 
 # %% [markdown]
 # Even untrained, the split is visible: the appearance code sets the palette of each column (it styles the
@@ -389,53 +345,7 @@ with torch.no_grad():
     turned = G.rotate(volume.expand(7, -1, -1, -1, -1), turns)  # (7, C, 16, 16, 16)
     tilted = G.rotate(volume.expand(7, -1, -1, -1, -1), tilts)
     images = G.render(volume.expand(7, -1, -1, -1, -1), turns, z_one.expand(7, -1))  # (7, 3, 64, 64)
-ch, lo, hi = display_range(volume[0])
-shown = stretch(images)
-
-
-def landmark(picture: torch.Tensor) -> tuple[int, int]:
-    """(row, col) of the brightest pixel of a (16, 16, 3) slice picture within 5 voxels of the centre."""
-    rows, cols = torch.meshgrid(torch.arange(16.0), torch.arange(16.0), indexing="ij")
-    near = ((rows - 7.5) ** 2 + (cols - 7.5) ** 2) <= 25  # stays inside the cube at every angle
-    flat = torch.where(near, picture.sum(-1), -1.0).argmax().item()
-    return divmod(flat, 16)
-
-
-def voxel_to_point(w: float, h: float, d: float) -> torch.Tensor:
-    """Voxel indices of a 16³ grid -> normalised (x, y, z) in [-1, 1] (align_corners=False)."""
-    return (torch.tensor([w, h, d]) + 0.5) / 8 - 1
-
-
-def point_to_voxel(p: torch.Tensor) -> torch.Tensor:
-    return (p + 1) * 8 - 0.5  # (w, h, d)
-
-
-mid = 8  # the slice index show_features uses
-r, c = landmark(show_features(volume[0], ch, lo, hi, "top"))  # top picture: row = 15 - d, col = w
-top_point = voxel_to_point(c, mid, 15 - r)
-r, c = landmark(show_features(volume[0], ch, lo, hi, "side"))  # side picture: row = h, col = d
-side_point = voxel_to_point(mid, r, c)
-
-fig, axes = plt.subplots(3, 7, figsize=(12, 5.6))
-for t in range(7):
-    w, h, d = point_to_voxel(view_to_rotation(turns[t : t + 1])[0] @ top_point).tolist()
-    axes[0, t].imshow(show_features(turned[t], ch, lo, hi, "top"), interpolation="nearest")
-    axes[0, t].add_patch(plt.Circle((w, 15 - d), 1.6, fill=False, color="white", lw=1.5))
-    axes[0, t].set_title(f"azimuth {turns[t, 0]:+.0f}°", fontsize=9)
-    w, h, d = point_to_voxel(view_to_rotation(tilts[t : t + 1])[0] @ side_point).tolist()
-    axes[1, t].imshow(show_features(tilted[t], ch, lo, hi, "side"), interpolation="nearest")
-    axes[1, t].add_patch(plt.Circle((d, h), 1.6, fill=False, color="white", lw=1.5))
-    axes[1, t].set_title(f"elevation {tilts[t, 1]:+.0f}°", fontsize=9)
-    axes[2, t].imshow(shown[t].permute(1, 2, 0).clamp(0, 1), interpolation="nearest")
-    axes[2, t].set_title(f"image, az {turns[t, 0]:+.0f}°", fontsize=9)
-for ax in axes.flat:
-    ax.set_xticks([])
-    ax.set_yticks([])
-axes[0, 0].set_ylabel("features, top")
-axes[1, 0].set_ylabel("features, side")
-axes[2, 0].set_ylabel("output")
-plt.tight_layout()
-plt.show()
+plot_rotation_sweep(volume, turned, tilted, images, turns, tilts)
 
 # %% [markdown]
 # The generator's rotated volume is *exactly* `rotate_volume(volume, R)` — the same numbers, not an
@@ -480,21 +390,47 @@ print("total (HoloGAN, AdaIN):", f"{count_parameters(holo):,}")
 # and redraws $z_\text{shape}$ or $z_\text{appearance}$ alone with two buttons. While only the view changes,
 # the panel reuses the 3D features and reruns only the part after the rotation. (`stretch=True` stretches the
 # nearly flat colours of an untrained network; leave it off for trained weights.) Run it in Jupyter or Colab
-# to play with it; a stored copy of the notebook shows only its first frame.
+# to play with it. A stored copy of the notebook cannot run the widget, so first a static strip of what it
+# shows: the same identity at seven azimuths across the slider's range, elevation 0, colours stretched.
+
+# %%
+with torch.no_grad():
+    strip = G(z_one.expand(7, -1), azimuth_sweep(7, (-90.0, 90.0)))  # (7, 3, 64, 64)
+show_images(stretch(strip) * 2 - 1, nrow=7, scale=2.5, labels=[f"{a:+.0f}°" for a in torch.linspace(-90, 90, 7)],
+            title="what the viewer shows: azimuth -90° … +90° (untrained)")
 
 # %%
 panel = view_panel(G, z_one, azimuth_range=(-90.0, 90.0), elevation_range=(-45.0, 45.0), stretch=True)
 display(panel)
 
 # %% [markdown]
-# ## Check yourself
+# ## Summary
 #
-# Hand your `my_adain` and your `my_forward` to the checkers. Then break them on purpose — use the unbiased
-# variance (`correction=1`) in `my_adain`, or rotate by `-view` in `my_forward` — and read what the checker says.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-from hologan_lesson.lessons.checks.generator import check_adain, check_forward
-
-check_adain(my_adain)
-check_forward(my_forward)
+# * **AdaIN** normalises every channel of every sample over its spatial positions (biased variance), then
+#   installs a scale and a bias computed from $z$; the spatial pattern survives, the statistics are replaced.
+# * The generator is: learnt constant → 3D blocks (AdaIN with $z_\text{shape}$) → **rotate** by the view →
+#   (post-rotation 3D convs at 128 px) → **project** → 2D blocks (AdaIN with $z_\text{appearance}$) → RGB.
+# * The view enters in exactly one place, and the rotation there is exact before any training.
+# * Shape and appearance codes can be mixed; the "traditional" ablation feeds $z$ at the input instead.
+#
+# ## Questions
+#
+# 1. After AdaIN, what are a channel's mean and standard deviation?
+#    <details><summary>Answer</summary>Its bias and |scale| (up to the tiny ε), whatever they were before.
+#    </details>
+# 2. Why the biased variance (divide by H·W) and not `torch.var`'s default?
+#    <details><summary>Answer</summary>Instance norm and the official code (`tf.nn.moments`) use the biased
+#    estimate; the unbiased one gives a slightly different scale, which the checker spots.</details>
+# 3. Where does the view enter the generator, and what would break if it entered elsewhere too?
+#    <details><summary>Answer</summary>Only in `G.rotate`. If it also fed a learnt layer, the network could
+#    draw views without rotating its 3D features, and the explicit 3D control would be lost.</details>
+# 4. Which code changes the 3D features: $z_\text{shape}$ or $z_\text{appearance}$?
+#    <details><summary>Answer</summary>$z_\text{shape}$; $z_\text{appearance}$ only styles the 2D layers
+#    after the projection (section 5 checks it with exact equality).</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 3 and Figures 6-7
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Generator](../docs/fidelity.md#generator)
+# * Previous: [02 — The projection unit](02_projection.ipynb) · Next: [03b — Meet the data](03b_meet_the_data.ipynb)

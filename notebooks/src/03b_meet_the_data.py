@@ -280,23 +280,33 @@ print("warning:", str(caught[0].message).replace(str(workdir), "<tmp>"))
 shutil.rmtree(workdir)
 
 # %% [markdown]
-# ## Check yourself
+# ## Exercises
 #
-# Write the centre crop used for CelebA, and the conversion from a `uint8` image to the generator's range.
-# Try breaking them (swap height and width, forget `//`) to see what the checker says.
+# **Exercise 1.** Write the centre crop used for CelebA (arrays are `(H, W, C)`; a crop that does not fit
+# raises `ValueError`).
+#
+# **Exercise 2.** Convert a `uint8` image `(H, W, 3)` to the generator's range: a float tensor `(3, H, W)` in
+# $[-1, 1]$. Try breaking them (swap height and width, forget `//`) to see what the checker says.
 
 
 # %%
 def my_center_crop(image: np.ndarray, size: int) -> np.ndarray:
+    # HINT: h, w = image.shape[:2]; raise ValueError if size > h or size > w; top, left = (h - size) // 2,
+    # HINT: (w - size) // 2; return image[top : top + size, left : left + size]
+    # BEGIN SOLUTION
     h, w = image.shape[:2]  # arrays are (H, W, C)
     if size > h or size > w:
         raise ValueError(f"a {size} px crop does not fit in a {w}x{h} image")
     top, left = (h - size) // 2, (w - size) // 2
     return image[top : top + size, left : left + size]
+    # END SOLUTION
 
 
 def my_to_model_input(image: np.ndarray) -> torch.Tensor:
+    # HINT: torch.from_numpy(image), channels first with .permute(2, 0, 1), .float(), then map [0, 255] to [-1, 1]
+    # BEGIN SOLUTION
     return torch.from_numpy(image).permute(2, 0, 1).float() / 127.5 - 1.0  # (3, H, W) in [-1, 1]
+    # END SOLUTION
 
 
 # %%
@@ -305,3 +315,29 @@ from hologan_lesson.lessons.checks.data import check_center_crop, check_to_model
 
 check_center_crop(my_center_crop)
 check_to_model_input(my_to_model_input)
+
+# %% [markdown]
+# ## Summary
+#
+# * The synthetic data set renders objects whose true pose is known, so later lessons can measure whether a
+#   generator learnt to turn them; CelebA crops are the real-image data set of the paper.
+# * Images are stored `(H, W, C)` uint8; the model takes `(3, H, W)` floats in $[-1, 1]$, the range of the
+#   generator's tanh.
+#
+# ## Questions
+#
+# 1. An aligned CelebA image is 178 wide and 218 tall. Where does a 108 px centre crop start?
+#    <details><summary>Answer</summary>Row (218 − 108) // 2 = 55, column (178 − 108) // 2 = 35.</details>
+# 2. Why map pixels to $[-1, 1]$ rather than $[0, 1]$?
+#    <details><summary>Answer</summary>The generator ends in a tanh, whose range is $(-1, 1)$; real and fake
+#    images must live in the same range for the discriminator.</details>
+# 3. Why does the synthetic set record the true pose of every image, when HoloGAN never sees poses?
+#    <details><summary>Answer</summary>Training does not use them; the metrics do: they let us check whether the
+#    learnt view control agrees with the true rotation (lesson 07).</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 4 (data sets)
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Data](../docs/fidelity.md#data)
+# * Previous: [03 — AdaIN and the generator](03_generator.ipynb) · Next: [04 — The style discriminator](04_style_discriminator.ipynb)

@@ -29,7 +29,14 @@ from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.model.generator import HoloGANGenerator
 from hologan_lesson.data.catalogue import POSE_RANGES
 from hologan_lesson.model.rotation import sample_views
-from hologan_lesson.lessons.style_probe import TEXTURE_CHANGES, change_texture, head_scores, steps_to_reach, train_real_fake
+from hologan_lesson.lessons.style_probe import (
+    TEXTURE_CHANGES,
+    auc_table,
+    change_texture,
+    head_scores,
+    steps_to_reach,
+    train_real_fake,
+)
 from hologan_lesson.viz import show_images
 
 seed_everything(0)
@@ -55,18 +62,27 @@ print(machine_summary())
 # and HoloGAN's generator (lesson 03) *set* these statistics from `z`. HoloGAN's discriminator does the
 # reverse: each instance-normed layer hands the statistics it removes to a small classifier.
 #
-# Write the statistics yourself. Use the population variance (divide by $HW$, as instance norm does) and
-# $\varepsilon = 10^{-5}$ inside the square root.
+# **Exercise 1.** Write the statistics yourself. Use the population variance (divide by $HW$, as instance
+# norm does) and $\varepsilon = 10^{-5}$ inside the square root.
 
 
 # %%
 def my_style_stats(h: torch.Tensor) -> torch.Tensor:
+    # HINT: mean and biased variance (unbiased=False) over dims (2, 3), std = sqrt(var + 1e-5), then
+    # HINT: torch.cat([mean, std], dim=1) -> (N, 2C)
+    # BEGIN SOLUTION
     mean = h.mean(dim=(2, 3))  # (N, C): average over H, W only
     var = h.var(dim=(2, 3), unbiased=False)  # (N, C): divide by H·W, like instance norm
     std = torch.sqrt(var + 1e-5)  # (N, C); the eps keeps the gradient finite on a flat channel
     return torch.cat([mean, std], dim=1)  # (N, 2C): [means, stds]
+    # END SOLUTION
 
 
+# %%
+# NBVAL_CHECK_OUTPUT
+from hologan_lesson.lessons.checks.discriminator import check_gan_losses, check_style_losses, check_style_stats
+
+check_style_stats(my_style_stats)
 h = torch.randn(2, 5, 8, 8) * 3 + 1  # (N, C, H, W)
 mean, std = instance_statistics(h)  # library version: (N, C) each
 print("shape:", tuple(my_style_stats(h).shape))
@@ -249,17 +265,27 @@ for i in range(3):
 # The style loss applies the same two formulas to every layer's style logit and **sums** over the layers
 # (as the official code). Use `F.binary_cross_entropy_with_logits`: it never forms `log(sigmoid(x))`, which
 # underflows for large logits.
+#
+# **Exercise 2.** Write the discriminator's loss: real images are the class 1, fakes the class 0.
+#
+# **Exercise 3.** Write the generator's **non-saturating** loss: label its fakes as real.
 
 
 # %%
 def my_gan_loss_d(real_logit: torch.Tensor, fake_logit: torch.Tensor) -> torch.Tensor:
+    # HINT: F.binary_cross_entropy_with_logits(real_logit, ones) + the same on fake_logit with zeros
+    # BEGIN SOLUTION
     real_term = F.binary_cross_entropy_with_logits(real_logit, torch.ones_like(real_logit))  # -log σ(real)
     fake_term = F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit))  # -log(1-σ(fake))
     return real_term + fake_term  # scalar
+    # END SOLUTION
 
 
 def my_gan_loss_g(fake_logit: torch.Tensor) -> torch.Tensor:
+    # HINT: -log σ(fake): binary cross-entropy of fake_logit against ones (not log(1 - σ(fake)))
+    # BEGIN SOLUTION
     return F.binary_cross_entropy_with_logits(fake_logit, torch.ones_like(fake_logit))  # -log σ(fake)
+    # END SOLUTION
 
 
 def my_style_loss_d(real_style_logits, fake_style_logits) -> torch.Tensor:
@@ -268,6 +294,12 @@ def my_style_loss_d(real_style_logits, fake_style_logits) -> torch.Tensor:
 
 def my_style_loss_g(fake_style_logits) -> torch.Tensor:
     return sum(my_gan_loss_g(f) for f in fake_style_logits)
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check_gan_losses(my_gan_loss_d, my_gan_loss_g)
+check_style_losses(my_style_loss_d, my_style_loss_g)
 
 
 # %% [markdown]
@@ -330,7 +362,9 @@ show_images(
 #   `my_style_loss_d` on the three style logits.
 #
 # Each is then scored on held-out real and changed images it has never seen, head by head, with the ROC AUC
-# (the probability that a random real image scores higher than a random changed one: 0.5 is chance).
+# (the probability that a random real image scores higher than a random changed one: 0.5 is chance), and
+# also on the images it was trained on: a head with a high *training* AUC but a held-out AUC near 0.5 would
+# have memorised its training images rather than learnt the texture.
 # The learning rate, 10⁻³, is higher than in GAN training (10⁻⁴): here the fakes do not move, and we want a
 # verdict in a few hundred steps.
 
@@ -355,16 +389,8 @@ for kind in TEXTURE_CHANGES:
             style_loss=my_style_loss_d,
             eval_every=eval_every,
         )
-print(f"{steps} steps, {cut} training and {half - cut} held-out images per class")
-print(f"\nheld-out ROC AUC after {steps} steps {'grain':>9}{'blur':>24}")
-print(f"{'head':<18}" + "".join(f"{'logit only':>12}{'style heads':>12}" for _ in TEXTURE_CHANGES))
-for head in runs[TEXTURE_CHANGES[0], "style heads"].auc:
-    row = f"{head:<18}"
-    for kind in TEXTURE_CHANGES:
-        for name in ("logit only", "style heads"):
-            value = runs[kind, name].auc.get(head)
-            row += f"{value:>12.3f}" if value is not None else f"{'—':>12}"
-    print(row)
+print(f"{steps} steps, {cut} training and {half - cut} held-out images per class; ROC AUC per head")
+print(auc_table(runs, {kind: (real_pool[:cut], changed[kind][:cut]) for kind in TEXTURE_CHANGES}))
 
 # %% [markdown]
 # The same held-out AUCs recorded during training show *how soon* each head sees the change:
@@ -441,16 +467,39 @@ print("blur:  a style head reaches AUC 0.9 sooner than the logit-only D:", blur_
 # scale, not only their overall layout; that is why HoloGAN adds the style loss to G's objective too
 # (`style_loss_g`; see `docs/fidelity.md` for how this differs from the official code).
 #
-# ## Check yourself
+# Read each head's two AUC columns together. A head whose training AUC is near 1 while its held-out AUC is
+# near 0.5 has **memorised** its training images: that is what the logits of both discriminators do with the
+# grain in our runs (they fit 96 images per class perfectly, and the fit does not carry over). The block-1 and
+# block-2 style heads score about the same on both sets: they learnt the texture, not the images. The deepest
+# style head (block 3) sits in between and shows a gap of its own.
 #
-# Pass your functions to the checkers. Try breaking them: `unbiased=True` in `my_style_stats`, swapped labels
-# in `my_gan_loss_d`, `torch.log(1 - torch.sigmoid(x))` in `my_gan_loss_g`, or a mean instead of a sum over
-# layers in `my_style_loss_d`.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-from hologan_lesson.lessons.checks.discriminator import check_gan_losses, check_style_losses, check_style_stats
-
-check_style_stats(my_style_stats)
-check_gan_losses(my_gan_loss_d, my_gan_loss_g)
-check_style_losses(my_style_loss_d, my_style_loss_g)
+# ## Summary
+#
+# * HoloGAN's discriminator hands the per-channel **mean and standard deviation** removed by each instance norm
+#   to a small linear **style head**; each head outputs its own real/fake logit.
+# * All heads use the **non-saturating** GAN loss (`binary_cross_entropy_with_logits`); the style loss sums
+#   the heads' losses over the layers, for D and for G.
+# * In the experiment, a texture change (grain) that the logit-only D cannot see is caught by the style heads,
+#   on held-out images as well as on the training ones; blur is seen by both, sooner by the style heads.
+#
+# ## Questions
+#
+# 1. Why does G minimise $-\log\sigma(D(G(z)))$ rather than $\log(1-\sigma(D(G(z))))$?
+#    <details><summary>Answer</summary>Same optimum, but the second is flat where D confidently rejects the
+#    fakes (early training), so G would get almost no gradient; the first is steepest there.</details>
+# 2. Why `binary_cross_entropy_with_logits` instead of `torch.log(torch.sigmoid(x))`?
+#    <details><summary>Answer</summary>For large |x| the sigmoid rounds to 0 or 1 and the log gives −inf;
+#    the fused version computes the same loss stably (softplus).</details>
+# 3. What does a style head see of a 16-channel feature map?
+#    <details><summary>Answer</summary>32 numbers per image: each channel's mean and standard deviation over
+#    the spatial positions.</details>
+# 4. Why report the training AUC next to the held-out one?
+#    <details><summary>Answer</summary>A high held-out AUC already rules out pure memorisation; the pair shows
+#    how much of the training separation generalises (a large gap would mean overfitting).</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 3.3 (style discriminator)
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Discriminator and losses](../docs/fidelity.md#discriminator-and-losses)
+# * Previous: [03b — Meet the data](03b_meet_the_data.ipynb) · Next: [05 — The identity loss](05_identity_loss.ipynb)

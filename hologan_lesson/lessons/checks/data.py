@@ -8,9 +8,10 @@ import numpy as np
 import torch
 
 from ...data.images import center_crop, to_tensor
-from ._core import check, report
+from ._core import check, friendly, report
 
 
+@friendly
 def check_center_crop(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     """Compare a learner's ``fn(image (H, W, C), size) -> (size, size, C)`` with the library's centre crop."""
     rng = np.random.default_rng(0)
@@ -47,6 +48,7 @@ def check_center_crop(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     report(4, 4, "centre crops")
 
 
+@friendly
 def check_to_model_input(fn: Callable[[np.ndarray], torch.Tensor]) -> None:
     """Compare a learner's ``fn(uint8 (H, W, 3)) -> float (3, H, W) in [-1, 1]`` with the library."""
     rng = np.random.default_rng(1)

@@ -10,7 +10,7 @@ from torch import Tensor
 
 from ...model.discriminator import instance_statistics
 from ...model.losses import gan_loss_d, gan_loss_g, identity_loss, style_loss_d, style_loss_g
-from ._core import check, report
+from ._core import check, friendly, report
 
 
 def _close(a: object, b: Tensor, atol: float = 1e-4) -> bool:
@@ -29,6 +29,7 @@ def _features(n: int = 3, c: int = 5, size: int = 4, seed: int = 0) -> Tensor:
     return shift + scale * torch.randn(n, c, size, size, generator=g)
 
 
+@friendly
 def check_style_stats(fn: Callable[[Tensor], Tensor]) -> None:
     """Check ``fn(features (N, C, H, W)) -> (N, 2C)``: per-image, per-channel ``[mean, std]`` over H, W."""
     x = _features()
@@ -71,6 +72,7 @@ def check_style_stats(fn: Callable[[Tensor], Tensor]) -> None:
     report(4, 4, "instance-norm style statistics")
 
 
+@friendly
 def check_identity_loss(fn: Callable[[Tensor, Tensor], Tensor]) -> None:
     """Check ``fn(z_hat, z) -> scalar``: the mean squared error between regressed and true codes."""
     g = torch.Generator().manual_seed(1)
@@ -100,6 +102,7 @@ def check_identity_loss(fn: Callable[[Tensor, Tensor], Tensor]) -> None:
     report(3, 3, "identity loss")
 
 
+@friendly
 def check_gan_losses(d_fn: Callable[[Tensor, Tensor], Tensor], g_fn: Callable[[Tensor], Tensor]) -> None:
     """Check ``d_fn(real_logit, fake_logit)`` and ``g_fn(fake_logit)``: the non-saturating GAN losses."""
     real = torch.tensor([2.0, -0.5, 0.3, 1.2])  # (N,) raw logits
@@ -135,6 +138,7 @@ def _bce0(logits: Tensor) -> Tensor:
     return F.softplus(logits).mean()
 
 
+@friendly
 def check_style_losses(
     d_fn: Callable[[Sequence[Tensor], Sequence[Tensor]], Tensor], g_fn: Callable[[Sequence[Tensor]], Tensor]
 ) -> None:
@@ -159,8 +163,43 @@ def check_style_losses(
     report(3, 3, "style losses")
 
 
+@friendly
+def check_identity_head(cls: Callable[..., torch.nn.Module]) -> None:
+    """Check ``cls(features, z_dim)``: ``.net`` is Linear(features, 128), LeakyReLU(0.2), Linear(128, z_dim), tanh."""
+    torch.manual_seed(0)
+    mine = cls(24, 6)
+    ref = torch.nn.Sequential(
+        torch.nn.Linear(24, 128), torch.nn.LeakyReLU(0.2), torch.nn.Linear(128, 6), torch.nn.Tanh()
+    )
+    linears = [m for m in mine.modules() if isinstance(m, torch.nn.Linear)]
+    shapes = [(m.in_features, m.out_features) for m in linears]
+    check(
+        shapes == [(24, 128), (128, 6)],
+        "two linear layers: features -> 128 -> z_dim",
+        f"found {shapes or 'none'}; with features=24 and z_dim=6 the head is Linear(24, 128) then Linear(128, 6)",
+    )
+    ref[0].load_state_dict(linears[0].state_dict())
+    ref[2].load_state_dict(linears[1].state_dict())
+    flat = 3 * torch.randn(5, 24, generator=torch.Generator().manual_seed(3))  # (N, features)
+    out = mine(flat)
+    check(
+        isinstance(out, Tensor) and tuple(out.shape) == (5, 6),
+        "a (5, 24) batch of flattened features gives a (5, 6) code",
+        "forward returns self.net(flat), one z_dim vector per image",
+    )
+    hint = "Linear -> LeakyReLU(0.2) -> Linear -> Tanh, in that order"
+    with torch.no_grad():
+        if bool(out.abs().max() > 1):
+            hint = "some outputs lie outside (-1, 1): end with nn.Tanh(), since z ~ U(-1, 1)"
+        elif _close(out, torch.tanh(linears[1](torch.relu(linears[0](flat))))):
+            hint = "the hidden nonlinearity is LeakyReLU with slope 0.2, not ReLU"
+    check(_close(out, ref(flat)), "same code as the library's identity head", hint)
+    report(3, 3, "the identity head")
+
+
 __all__ = [
     "check_gan_losses",
+    "check_identity_head",
     "check_identity_loss",
     "check_style_losses",
     "check_style_stats",

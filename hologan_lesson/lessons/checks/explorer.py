@@ -7,9 +7,10 @@ from collections.abc import Callable
 import torch
 
 from ...explorer import turntable_views
-from ._core import check, report
+from ._core import check, friendly, report
 
 
+@friendly
 def check_turntable_views(fn: Callable[[int, tuple[float, float], float], torch.Tensor]) -> None:
     """A learner's ``fn(frames, azimuth_range, elevation)`` must give the library's there-and-back turntable."""
     views = fn(24, (-60.0, 60.0), 10.0)

@@ -10,9 +10,10 @@ from torch import Tensor
 from ...config import generator_config
 from ...model.adain import adain
 from ...model.generator import HoloGANGenerator
-from ._core import check, report
+from ._core import check, friendly, report
 
 
+@friendly
 def check_adain(fn: Callable[[Tensor, Tensor, Tensor], Tensor]) -> None:
     """A learner's ``fn(x, scale, bias)`` must match ``adain`` on 2D and 3D features."""
     g = torch.Generator().manual_seed(0)
@@ -46,6 +47,7 @@ def _unbiased_adain(x: Tensor, scale: Tensor, bias: Tensor) -> Tensor:
     return (x - mean) / std * scale.reshape(expand) + bias.reshape(expand)
 
 
+@friendly
 def check_forward(fn: Callable[[HoloGANGenerator, object, Tensor], Tensor]) -> None:
     """A learner's ``fn(generator, z, view)``, chained from the blocks, must equal ``generator(z, view)``."""
     for resolution in (64, 128):

@@ -7,9 +7,10 @@ from collections.abc import Callable
 import torch
 
 from ...eval.control import fit_sign_offset
-from ._core import check, report
+from ._core import check, friendly, report
 
 
+@friendly
 def check_fit_sign_offset(fn: Callable[[torch.Tensor, torch.Tensor], tuple[int, float]]) -> None:
     """A learner's ``fn(commanded, predicted) -> (sign, offset)`` must find the library's direction and offset."""
     commanded = torch.linspace(-60.0, 60.0, 9).repeat(5)  # 5 identities × 9 views, degrees

@@ -7,21 +7,47 @@ from collections.abc import Callable
 import torch
 
 from ...model.rotation import rotate_volume, rotation_matrix
-from ._core import check, report
+from ._core import check, friendly, report
 
 
+@friendly
 def check_rotation_matrix(fn: Callable[[float, float], torch.Tensor]) -> None:
     """Compare a learner's ``fn(azimuth, elevation) -> (3, 3)`` with the course convention."""
     cases = [(0.0, 0.0), (90.0, 0.0), (0.0, 90.0), (30.0, -20.0), (-135.0, 45.0)]
     passed = 0
     for az, el in cases:
         mine = torch.as_tensor(fn(az, el), dtype=torch.float64)
-        ok = mine.shape == (3, 3) and torch.allclose(mine, rotation_matrix(az, el).double(), atol=1e-5)
-        check(ok, f"rotation_matrix({az:g}, {el:g})", "R = R_x(elevation) @ R_y(azimuth), angles in degrees")
+        check(
+            mine.shape == (3, 3),
+            f"rotation_matrix({az:g}, {el:g}) is 3×3",
+            f"got shape {tuple(mine.shape)}; return one (3, 3) tensor, R_x(elevation) @ R_y(azimuth)",
+        )
+        ref = rotation_matrix(az, el).double()
+        check(torch.allclose(mine, ref, atol=1e-5), f"rotation_matrix({az:g}, {el:g})", _matrix_hint(mine, az, el))
         passed += 1
     report(passed, len(cases), "rotation matrices")
 
 
+def _matrix_hint(mine: torch.Tensor, az: float, el: float) -> str:
+    """Name the usual slip behind a wrong rotation matrix."""
+    close = lambda other: torch.allclose(mine, other.double(), atol=1e-5)  # noqa: E731
+    ref = rotation_matrix(az, el)
+    if close(ref.T):
+        return "you built the inverse (the transpose): a sign of the sin terms is flipped"
+    r_y, r_x = rotation_matrix(az, 0.0), rotation_matrix(0.0, el)
+    if close(r_y @ r_x):
+        return "wrong order: the course uses R = R_x(elevation) @ R_y(azimuth) (turn first, then tilt)"
+    a, e = torch.tensor(az), torch.tensor(el)
+    if close(rotation_matrix(torch.rad2deg(a), torch.rad2deg(e))):
+        return "the angles come in degrees: convert with math.radians before cos and sin"
+    if close(rotation_matrix(-a, 0.0).T @ r_x) or close(r_x @ rotation_matrix(-a, 0.0)):
+        return "the azimuth turns the wrong way: R_y has +sin in row 0, column 2 and -sin in row 2, column 0"
+    if close(rotation_matrix(a, -e)):
+        return "the elevation tilts the wrong way: R_x has -sin in row 1, column 2 and +sin in row 2, column 1"
+    return "R = R_x(elevation) @ R_y(azimuth), angles in degrees; compare your matrix with the formula above"
+
+
+@friendly
 def check_rotate_volume(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
     """Compare a learner's ``fn(volume, R)`` (content at q moves to R q) with the library."""
     g = torch.Generator().manual_seed(1)
@@ -30,17 +56,30 @@ def check_rotate_volume(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     for az, el in [(90.0, 0.0), (0.0, 90.0), (33.0, -12.0)]:
         R = rotation_matrix(az, el)
         mine, ref = fn(volume, R), rotate_volume(volume, R)
-        if mine.shape != ref.shape:
-            check(False, f"shape for ({az:g}, {el:g})", f"expected {tuple(ref.shape)}, got {tuple(mine.shape)}")
+        check(
+            isinstance(mine, torch.Tensor) and mine.shape == ref.shape,
+            f"rotating a {tuple(volume.shape)} volume keeps its shape",
+            f"got {tuple(mine.shape) if isinstance(mine, torch.Tensor) else type(mine).__name__}: affine_grid "
+            "needs the full size list(volume.shape) and grid_sample returns (N, C, D, H, W)",
+        )
         wrong_way = torch.allclose(mine, rotate_volume(volume, R.T), atol=1e-4) and not torch.allclose(
             mine, ref, atol=1e-4
         )
+        corners = torch.allclose(mine, _rotate_corners(volume, R), atol=1e-4)
         hint = (
             "you rotated the sampling grid by R, which moves content by Rᵀ: build the grid from Rᵀ"
             if wrong_way
+            else "use align_corners=False in both affine_grid and grid_sample (the course convention)"
+            if corners
             else "affine_grid maps output to input coordinates; grid order is (x, y, z) = (W, H, D); "
             "use align_corners=False"
         )
         check(torch.allclose(mine, ref, atol=1e-4), f"rotate_volume at azimuth {az:g}, elevation {el:g}", hint)
         passed += 1
     report(passed, total, "rotating feature volumes")
+
+
+def _rotate_corners(volume: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
+    theta = torch.cat([R.T.expand(volume.shape[0], 3, 3), torch.zeros(volume.shape[0], 3, 1)], dim=2)
+    grid = torch.nn.functional.affine_grid(theta, list(volume.shape), align_corners=True)
+    return torch.nn.functional.grid_sample(volume, grid, align_corners=True)

@@ -7,9 +7,10 @@ from collections.abc import Callable
 import torch
 
 from ...config import RunConfig
-from ._core import check, report
+from ._core import check, friendly, report
 
 
+@friendly
 def check_train_step(fn: Callable, cfg: RunConfig, dataset, steps: int = 3) -> None:
     """``fn(trainer) -> dict of loss terms`` run on one trainer must equal ``Trainer.train_step`` on a twin."""
     import tempfile

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ._core import check, report
+from ._core import check, friendly, report
 
 PIPELINE = ["constant", "3d convs", "rotation", "projection", "2d convs"]
 
 
+@friendly
 def check_pipeline(stages: list[str]) -> None:
     """The learner lists the generator stages in order (names from ``PIPELINE``, any order given)."""
     got = [s.strip().lower() for s in stages]
