@@ -218,7 +218,8 @@ def _ci() -> RunConfig:
 def _cpu() -> RunConfig:
     # 32 px (the 64 px architecture without its last 2D upsampling), narrow: about 15 minutes on 2 CPU cores.
     # The recipe that makes 3D control emerge on a CPU (docs/results/pose_emergence): one family (cars) at eye
-    # level, and the official 64 px losses (no latent regression, no style discriminator).
+    # level, azimuth over one quarter turn (front to side: no two views in the range are mirror images of each
+    # other), and the official 64 px losses (no latent regression, no style discriminator).
     return RunConfig(
         preset="cpu",
         generator=GeneratorConfig(
@@ -231,9 +232,14 @@ def _cpu() -> RunConfig:
         discriminator=DiscriminatorConfig(resolution=32, channels=(32, 64, 128), style_heads=False),
         loss=LossConfig(style_weight=0.0, identity_weight=0.0),
         data=DataConfig(
-            name="synthetic", resolution=32, num_images=20000, families=("car",), elevation_range=(0.0, 0.0)
+            name="synthetic",
+            resolution=32,
+            num_images=20000,
+            families=("car",),
+            azimuth_range=(0.0, 90.0),
+            elevation_range=(0.0, 0.0),
         ),
-        train=TrainConfig(steps=3000, batch_size=16, log_every=25, sample_every=250, checkpoint_every=500),
+        train=TrainConfig(steps=2000, batch_size=16, log_every=25, sample_every=250, checkpoint_every=500),
     )
 
 
