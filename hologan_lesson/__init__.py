@@ -4,6 +4,7 @@ Where things are:
 
 * ``model/``: the networks (``HoloGANGenerator``, ``HoloGANDiscriminator``, rotation, projection, AdaIN, losses);
 * ``train.py``: the training loop (``Trainer``); ``runs.py``: the run folder it writes and everyone reads;
+  ``distributed.py``: the same loop under ``torchrun`` (DDP, one process per device);
 * ``eval/``: KID/FID, the pose probe and the 3D-control scores, run evaluation and the ablations;
 * ``config.py``, ``data/``, ``viz.py``, ``explorer.py``; ``lessons/`` holds what only the notebooks use.
 

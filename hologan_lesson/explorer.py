@@ -204,3 +204,24 @@ class Explorer:
         )
         self.status.value = f"wrote <code>{out}</code> ({self.frames.value} frames)"
         return out
+
+
+def projection_depth_weights(generator: HoloGANGenerator) -> Tensor:
+    """How much the projection unit's 1×1 conv listens to each depth slice: the norm of its weights over output
+    and feature channels, per slice ``(D,)`` (input channels are ordered ``(c d)``: slice-major within a channel)."""
+    conv, depth = generator.project.conv, generator.project.depth
+    weight = conv.weight.detach()[:, :, 0, 0]  # (out, C·D)
+    return weight.view(weight.shape[0], -1, depth).norm(dim=(0, 1))  # (D,)
+
+
+@torch.no_grad()
+def volume_top_views(generator: HoloGANGenerator, z: Tensor, views: Tensor) -> Tensor:
+    """A bird's-eye picture of one identity's rotated feature volume at each view: the feature magnitude summed
+    over channels and height, ``(T, D, W)`` (depth down the rows, image x across). ``z``: ``(latent_dim,)``."""
+    z_shape, _ = generator.split_z(z[None].to(next(generator.parameters()).device))
+    volume = generator.volume(z_shape)  # (1, C, D, H, W)
+    out = []
+    for view in views:
+        rotated = generator.rotate(volume, view[None].to(volume.device))  # (1, C, D, H, W)
+        out.append(rotated[0].norm(dim=0).sum(dim=1))  # (D, W): summed over height
+    return torch.stack(out).cpu()

@@ -154,6 +154,37 @@ def test_install_cell_decides_and_names_the_extras(monkeypatch, lesson, importab
         assert calls[0][-1].startswith(f"hologan-lesson{'[metrics]' if 'metrics' in lesson.extras else ''} @ git+")
 
 
+def _relative_path_literals(code: str) -> list[str]:
+    """String literals in ``code`` that name a path above the notebook's folder (``../x``)."""
+    import io
+    import tokenize
+
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines())
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.STRING:
+            body = token.string.lstrip("rbuRBUfF").strip("'\"")
+            if body.startswith(("../", "..\\")) or body == "..":
+                found.append(f"line {token.start[0]}: {token.string}")
+    return found
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_no_paths_above_the_notebook(notebook):
+    """A lesson finds what it reads through the package (``hologan_lesson.shipped``) and writes into its own
+    folder (``runs/...``), never through ``../``: next to a lone copy (Colab's /content) such a path does not exist
+    or lands outside the course. Under ``cpu``/``gpu`` only, so the ``ci`` runs below cannot see it."""
+    nb = nbformat.read(notebook, as_version=4)
+    found = [
+        f"cell {i}, {hit}"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for hit in _relative_path_literals(cell.source)
+    ]
+    hint = "read through hologan_lesson.shipped, write under runs/"
+    assert not found, f"{notebook.name} uses paths above its folder ({hint}): {found}"
+
+
 def _builder():
     import importlib.util
 

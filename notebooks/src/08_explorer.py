@@ -1,9 +1,10 @@
 # %% [markdown]
 # # Lesson 08 — Explore a trained HoloGAN
 #
-# The course ships a HoloGAN trained on the synthetic objects with the `cpu` preset on two CPU cores. This lesson
-# loads it — or any checkpoint of yours, for example a CelebA run from a GPU —
-# and plays with the three inputs HoloGAN separates:
+# The course ships a HoloGAN trained with the `cpu` recipe on two CPU cores: synthetic cars at eye level, seen
+# from azimuth 0° (front) to 90° (side). It turns its cars: lesson 07's pose probe reads the commanded azimuth
+# back from its images (the numbers are printed in section 2). This lesson loads it — or any checkpoint of
+# yours, for example a CelebA run from a GPU — and plays with the three inputs HoloGAN separates:
 #
 # * the **view** (azimuth, elevation), which only rotates the 3D features;
 # * the **shape code** $z_\text{shape}$, which styles the 3D layers;
@@ -12,6 +13,7 @@
 # Everything here runs on a CPU in seconds.
 
 # %%
+import json
 import tempfile
 from pathlib import Path
 
@@ -29,10 +31,14 @@ from hologan_lesson.explorer import (
     checkpoint_step,
     code_from_seed,
     load_explorer_generator,
+    projection_depth_weights,
     turntable_frames,
     turntable_views,
+    volume_top_views,
     write_turntable_gif,
 )
+from hologan_lesson import shipped
+from IPython.display import Image as IPImage
 from hologan_lesson.model.generator import azimuth_sweep, elevation_sweep, render_views
 from hologan_lesson.utils import count_parameters
 from hologan_lesson.viz import show_images
@@ -45,19 +51,17 @@ print(machine_summary())
 #
 # `load_explorer_generator` reads a checkpoint file, a run folder (its newest checkpoint) or a slim file written
 # by `python -m hologan_lesson export RUN_DIR OUT.pt`, and rebuilds the generator from the config stored in it.
-# The shipped one is `hologan_lesson/assets/synthetic_cpu.pt`. (Should it be missing from your copy of the
-# course, the full model of lesson 07's CPU ablation is used, and failing that a few steps of the `ci` preset
-# are trained so that the controls below still work.)
+# The shipped one is `hologan_lesson/assets/synthetic_cpu.pt`, installed with the package. (Should it be
+# missing from your installation, a few steps of the `ci` preset are trained so that the controls below still
+# work — as pictures, they are noise.)
 
 # %%
 CHECKPOINT = SHIPPED_CHECKPOINT
 if not CHECKPOINT.exists():
-    CHECKPOINT = Path("../runs/ablation_cpu/full")
-    if not (CHECKPOINT / runs.CHECKPOINT_DIR).is_dir():
-        from hologan_lesson.train import Trainer
+    from hologan_lesson.train import Trainer
 
-        CHECKPOINT = Path(tempfile.mkdtemp(prefix="explorer-ci-")) / "run"
-        Trainer(make_config("ci", overrides=["train.steps=4"]), CHECKPOINT).fit(progress=False)
+    CHECKPOINT = Path(tempfile.mkdtemp(prefix="explorer-ci-")) / "run"
+    Trainer(make_config("ci", overrides=["train.steps=4"]), CHECKPOINT).fit(progress=False)
     print(f"the shipped checkpoint is missing; using {CHECKPOINT}")
 G, cfg = load_explorer_generator(CHECKPOINT)
 AZ, EL = tuple(cfg.data.azimuth_range), tuple(cfg.data.elevation_range)
@@ -81,15 +85,22 @@ rows = torch.cat([render_views(G, z, views) for z in codes])  # (6·7, 3, H, W)
 show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 
 # %% [markdown]
-# After a CPU budget the objects are blurry, but the view does act like a view: outlines change smoothly and
-# in the same way for every identity (widest near 0°, narrower towards the ends of the range), while colour and
-# family mostly stay. Lesson 07 puts numbers on this: at this budget its pose probe reads the elevation turn of
-# this model but not yet its azimuth turn.
-#
-# And elevation, at the middle azimuth:
+# Each car turns from a front view towards a side view as the commanded azimuth grows, all of them the same way,
+# while colour and shape stay. The pose probe of lesson 07 measured this model (48 identities × 13 views):
 
 # %%
-views_el = elevation_sweep(7, EL, sum(AZ) / 2)  # (7, 2)
+scores_file = shipped.POSE_EMERGENCE / "shipped_model_scores.json"
+if CHECKPOINT == SHIPPED_CHECKPOINT and scores_file.exists():
+    from hologan_lesson.eval.run import format_control
+
+    print(format_control(json.loads(scores_file.read_text())))
+
+# %% [markdown]
+# The recipe trains at eye level only (elevation fixed at 0°). Commanding elevations it never trained on shows
+# what the generator does with views it was never asked to make look real:
+
+# %%
+views_el = elevation_sweep(7, (-30.0, 30.0), sum(AZ) / 2)  # (7, 2): untrained elevations
 show_images(
     torch.cat([render_views(G, z, views_el) for z in codes[:3]]),
     nrow=7,
@@ -99,7 +110,7 @@ show_images(
 
 # %% [markdown]
 # Outside the trained range the generator has never been asked to look real, so expect the object to blur or
-# change there (try the sliders below past the range).
+# change there (try the azimuth slider below past 0…90° as well).
 #
 # ## 3. Shape and appearance codes
 #
@@ -136,31 +147,61 @@ for ax, k in zip(axes, range(0, FRAMES, 2)):
     ax.imshow(frames[k], interpolation="nearest")
     ax.set_axis_off()
 plt.show()
-gif_dir = Path(pick(ci=tempfile.mkdtemp(prefix="turntable-"), cpu="../runs/turntables"))
+gif_dir = Path(tempfile.mkdtemp(prefix="turntable-"))  # pass gif_dir=... to keep your GIFs somewhere else
 gif = write_turntable_gif(G, codes[0], gif_dir / "turntable.gif", FRAMES, AZ, sum(EL) / 2, scale=3)
-print(f"wrote {gif.name} ({gif.stat().st_size / 1e3:.0f} kB) in {gif_dir}")
+print(f"wrote {gif.name} ({gif.stat().st_size / 1e3:.0f} kB)")
+display(IPImage(data=gif.read_bytes(), format="gif"))
 
 # %% [markdown]
 # ## 5. The explorer
 #
 # Sliders turn the object; **shape code** and **appearance** pick the two codes by seed (type a number); the
 # panel's **new shape** / **new appearance** buttons draw random ones; **write turntable GIF** saves the current
-# identity at the current elevation into `runs/turntables/`. Run it in Jupyter or Colab to play with it: a stored
-# copy of the notebook shows only its first frame.
+# identity at the current elevation into `gif_dir`. Run it in Jupyter or Colab to play with it. What it shows
+# at its start (shape 1, appearance 1), as a static strip for readers of the stored notebook:
+
+# %%
+strip_views = azimuth_sweep(7, AZ, sum(EL) / 2)  # (7, 2)
+z_start = (code_from_seed(G, 1), code_from_seed(G, 1))
+show_images(render_views(G, z_start, strip_views), nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in strip_views[:, 0]])
 
 # %%
 explorer = Explorer(G, AZ, EL, shape_seed=1, appearance_seed=1, gif_dir=gif_dir, scale=pick(ci=2, cpu=6))
 display(explorer.widget)
 
 # %% [markdown]
-# ## 6. Your own checkpoint
+# ## 6. What the trained model learnt inside
+#
+# Two looks under the hood. First, the projection unit's 1×1 convolution sees the rotated volume with its depth
+# slices stacked as channels (lesson 02); the norm of its weights per depth slice says how much each depth
+# contributes to the image. Second, the feature volume itself: summing the feature magnitude over channels and
+# height gives a bird's-eye map (depth down, image x across) of where the object sits; rotating the volume by
+# the commanded azimuth turns that map rigidly — the footprint of the car turning inside its 3D features.
+
+# %%
+weights = projection_depth_weights(G)  # (D,)
+views_top = azimuth_sweep(5, AZ, 0.0)  # (5, 2)
+maps = volume_top_views(G, codes[0], views_top)  # (5, D, W)
+fig, axes = plt.subplots(1, 6, figsize=(14, 2.6))
+axes[0].bar(range(len(weights)), weights.numpy())
+axes[0].set_title("projection weight norm\nper depth slice", fontsize=9)
+axes[0].set_xlabel("depth slice")
+for ax, m, v in zip(axes[1:], maps, views_top):
+    ax.imshow(m.numpy(), cmap="magma")
+    ax.set_title(f"from above, az {v[0]:.0f}°", fontsize=9)
+    ax.set_axis_off()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 7. Your own checkpoint
 #
 # Point `USER_CHECKPOINT` at a run folder or checkpoint file of yours — for example a CelebA run trained on a GPU
 # (`python -m hologan_lesson train --preset gpu --dataset celeba`), or its slim export — and run the cell. The
 # explorer reads the pose range the run was trained with from its config.
 
 # %%
-USER_CHECKPOINT = ""  # e.g. "../runs/gpu-celeba-20250101-120000" or "celeba.pt"
+USER_CHECKPOINT = ""  # e.g. "runs/gpu-celeba-20250101-120000" or "celeba.pt"
 if USER_CHECKPOINT:
     G_user, cfg_user = load_explorer_generator(USER_CHECKPOINT, device="cuda" if torch.cuda.is_available() else "cpu")
     print(f"{cfg_user.data.name} at {cfg_user.generator.resolution} px, preset {cfg_user.preset}")
@@ -189,4 +230,4 @@ def my_turntable_views(frames: int, azimuth_range: tuple[float, float], elevatio
 from hologan_lesson.lessons.checks.explorer import check_turntable_views
 
 check_turntable_views(my_turntable_views)
-print("library turntable, 8 frames:", turntable_views(8, (-60.0, 60.0), 0.0)[:, 0].tolist())
+print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0].tolist())
