@@ -256,3 +256,20 @@ display(IPImage(filename=str(shipped.asset(shipped.POSE_EMERGENCE / "learning_cu
 #   to an uninterrupted run (the test suite checks this by killing a real training process).
 # * **Export.** `python -m hologan_lesson export RUN_DIR model.pt` writes a slim generator checkpoint; lesson
 #   08 explores one.
+#
+# ## 8. Scaling out: several GPUs with `torchrun`
+#
+# The loop you just wrote is the one `Trainer` runs on one CPU, one GPU or many. To train on N GPUs, start the
+# same command under PyTorch's launcher, one process per GPU:
+#
+# ```bash
+# torchrun --standalone --nproc_per_node 4 -m hologan_lesson train --preset gpu --dataset celeba
+# ```
+#
+# Every process builds the same networks, which DistributedDataParallel keeps identical. Each takes its quarter
+# of every batch of `train.batch_size` images (the *global* batch, so the config keeps its meaning) and draws
+# its own latent codes and views. After each backward pass DDP averages the gradients over the processes, so one
+# step on 4 GPUs is one step on the whole batch, only faster. Learning rates are left as you set them. Process 0
+# alone writes the run folder, and `--resume` continues exactly with the same number of processes. On a CPU the
+# same command uses the gloo backend; that is how the tests check that 2 processes × 4 images step like
+# 1 process × 8 (`tests/test_distributed.py`).

@@ -1,0 +1,94 @@
+"""Copy the small files of finished runs into the package (``hologan_lesson/assets``), where lessons find them.
+
+    python tools/ship_results.py model RUN_DIR [--step N]    # export a checkpoint as the shipped model + its scores
+    python tools/ship_results.py demo RUN_DIR                 # a trimmed run folder for lesson 06 (demo_run/)
+    python tools/ship_results.py ablation ABLATION_DIR        # the ablation's tables and figures (ablation_cpu/)
+
+Nothing already shipped is overwritten silently: pass --replace to swap a shipped item for a new one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hologan_lesson import runs, shipped  # noqa: E402
+from hologan_lesson.eval.run import EvalSettings, control_of_checkpoint, format_control  # noqa: E402
+
+ABLATION_FILES = ("results.csv", "results.md", "sweeps.png", "pose.png", "run_info.json", "probe_accuracy.json")
+
+
+def _make_room(path: Path, replace: bool) -> None:
+    if path.exists():
+        if not replace:
+            raise SystemExit(f"{path} exists; pass --replace to swap it for the new one")
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def ship_model(run_dir: Path, step: int | None, replace: bool) -> None:
+    """Export one checkpoint of ``run_dir`` as ``assets/synthetic_cpu.pt`` and store its 3D-control scores."""
+    found = dict(runs.list_checkpoints(run_dir))
+    if step is None:
+        step = max(found)
+    if step not in found:
+        raise SystemExit(f"{run_dir} has no checkpoint at step {step} (it has {sorted(found)})")
+    _make_room(shipped.MODEL, replace)
+    runs.export_generator(found[step], shipped.MODEL)
+    scores = control_of_checkpoint(shipped.MODEL, EvalSettings())
+    shipped.POSE_EMERGENCE.mkdir(parents=True, exist_ok=True)
+    (shipped.POSE_EMERGENCE / "shipped_model_scores.json").write_text(json.dumps(scores, indent=2))
+    print(f"shipped {found[step]} as {shipped.MODEL} ({shipped.MODEL.stat().st_size / 1e6:.2f} MB)")
+    print(format_control(scores))
+
+
+def ship_demo(run_dir: Path, replace: bool) -> None:
+    """A trimmed copy of a demo-recipe run: config, info, metrics, sample grids, sweeps, 3D-control scores."""
+    dest = shipped.DEMO_RUN
+    _make_room(dest, replace)
+    dest.mkdir(parents=True)
+    for name in (runs.CONFIG_FILE, runs.RUN_INFO_FILE, runs.METRICS_FILE):
+        shutil.copy2(run_dir / name, dest / name)
+    for folder in (runs.SAMPLES_DIR, runs.SWEEPS_DIR):
+        shutil.copytree(run_dir / folder, dest / folder)
+    newest = runs.newest_checkpoint(run_dir)
+    if newest is None:
+        raise SystemExit(f"{run_dir} has no checkpoint to score")
+    scores = control_of_checkpoint(newest[1], EvalSettings())
+    runs.write_text_atomic(runs.eval_path(dest, "demo_scores.json"), json.dumps(scores, indent=2))
+    print(f"shipped {run_dir} as {dest}")
+    print(format_control(scores))
+
+
+def ship_ablation(ablation_dir: Path, replace: bool) -> None:
+    """The ablation's tables, figures and run info."""
+    dest = shipped.ABLATION
+    _make_room(dest, replace)
+    dest.mkdir(parents=True)
+    for name in ABLATION_FILES:
+        shutil.copy2(ablation_dir / name, dest / name)
+    print(f"shipped {ablation_dir} as {dest}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["model", "demo", "ablation"])
+    ap.add_argument("source", type=Path)
+    ap.add_argument("--step", type=int, help="model: the checkpoint step to ship (default: the newest)")
+    ap.add_argument("--replace", action="store_true", help="swap an already shipped item for this one")
+    args = ap.parse_args()
+    if args.what == "model":
+        ship_model(args.source, args.step, args.replace)
+    elif args.what == "demo":
+        ship_demo(args.source, args.replace)
+    else:
+        ship_ablation(args.source, args.replace)
+
+
+if __name__ == "__main__":
+    main()
