@@ -13,14 +13,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hologan_lesson.config import make_config
+from hologan_lesson.data import make_dataset
+from hologan_lesson.eval.control import fit_sign_offset
+from hologan_lesson.explorer import turntable_views
 from hologan_lesson.lessons import course, exercises
 from hologan_lesson.lessons.checks import CheckFailed
 from hologan_lesson.lessons.checks import data as data_checks
 from hologan_lesson.lessons.checks import discriminator as d_checks
+from hologan_lesson.lessons.checks import explorer as e_checks
 from hologan_lesson.lessons.checks import generator as g_checks
+from hologan_lesson.lessons.checks import metrics as m_checks
 from hologan_lesson.lessons.checks import projection as p_checks
 from hologan_lesson.lessons.checks import rotation as r_checks
+from hologan_lesson.lessons.checks import training as t_checks
+from hologan_lesson.lessons.checks import welcome as w_checks
 from hologan_lesson.lessons.checks._core import NOT_WRITTEN
+from hologan_lesson.model.losses import discriminator_loss, generator_loss
+from hologan_lesson.model.rotation import sample_views
 
 LESSONS = {lesson.number: lesson for lesson in course.LESSONS}
 
@@ -110,7 +120,8 @@ def _cells(root, number: str, student: bool):
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-EXERCISE_LESSONS = ["01", "02", "03", "03b", "04", "05"]
+EXERCISE_LESSONS = ["00", "01", "02", "03", "03b", "04", "05", "06", "07", "08"]
+NO_IMPORT_CELL = {"00"}  # its exercise needs no imports (its first importing cell renders the shipped model)
 
 
 @pytest.mark.parametrize("number", EXERCISE_LESSONS)
@@ -127,15 +138,23 @@ def _namespace(root, number: str, student: bool) -> dict:
     cells = _cells(root, number, student)
     ns: dict = {}
     body = [c for c in cells if "course-header" not in c.metadata.get("tags", [])]
-    imports = next(c for c in body if "import" in c.source)
-    exec(compile(imports.source, f"{number}-imports", "exec"), ns)
+    if number not in NO_IMPORT_CELL:
+        imports = next(c for c in body if "import" in c.source)
+        exec(compile(imports.source, f"{number}-imports", "exec"), ns)
     for cell in cells:
         if exercises.EXERCISE_TAG in cell.metadata.get("tags", []):
             exec(compile(cell.source, f"{number}-exercise", "exec"), ns)
     return ns
 
 
+def check_train_step_ci(fn):
+    """Lesson 06's check cell: the learner's step against the library's, on the ci preset."""
+    cfg = make_config("ci")
+    t_checks.check_train_step(fn, cfg, make_dataset(cfg.data))
+
+
 CHECKS = {
+    "00": [(w_checks.check_pipeline, ["my_pipeline_order"])],
     "01": [
         (r_checks.check_rotation_matrix, ["my_rotation_matrix"]),
         (r_checks.check_rotate_volume, ["my_rotate_volume"]),
@@ -154,6 +173,12 @@ CHECKS = {
         (d_checks.check_identity_loss, ["my_identity_loss"]),
         (d_checks.check_identity_head, ["MyIdentityHead"]),
     ],
+    "06": [(check_train_step_ci, ["my_train_step"])],
+    "07": [
+        (m_checks.check_fit_sign_offset, ["my_fit_sign_offset"]),
+        (m_checks.check_turning_fraction, ["my_turning_fraction"]),
+    ],
+    "08": [(e_checks.check_turntable_views, ["my_turntable_views"])],
 }
 
 
@@ -189,6 +214,11 @@ def test_blank_answers_to_every_checker():
         (d_checks.check_identity_loss, [blank]),
         (d_checks.check_identity_head, [BlankModule]),
         (data_checks.check_center_crop, [blank]),
+        (w_checks.check_pipeline, [blank]),
+        (check_train_step_ci, [blank]),
+        (m_checks.check_fit_sign_offset, [blank]),
+        (m_checks.check_turning_fraction, [blank]),
+        (e_checks.check_turntable_views, [blank]),
     ]:
         fails_with(check, *answers, match=NOT_WRITTEN)
 
@@ -274,6 +304,115 @@ def test_gan_and_identity_wrong_answers():
             return self.net(flat)
 
     fails_with(d_checks.check_identity_head, NoTanh, match="Tanh")
+
+
+def test_pipeline_wrong_answers():
+    fails_with(w_checks.check_pipeline, [], match="empty")
+    fails_with(w_checks.check_pipeline, lambda: [], match="empty")
+    fails_with(w_checks.check_pipeline, ["constant", "3d convs", "rotate", "projection", "2d convs"], match="unknown")
+    order = ["constant", "rotation", "3d convs", "projection", "2d convs"]
+    fails_with(w_checks.check_pipeline, order, match="grows it with 3D convs")
+    order = ["constant", "3d convs", "projection", "rotation", "2d convs"]
+    fails_with(w_checks.check_pipeline, order, match="can no longer be turned")
+    order = ["constant", "3d convs", "2d convs", "rotation", "projection"]
+    fails_with(w_checks.check_pipeline, order, match="2D convs come last")
+
+
+def _train_step(detach=True, g_steps=None, zero_grad=True, views_first=False):
+    """A learner's training step with one of the typical slips."""
+
+    def step(trainer):
+        G, D, c = trainer.G, trainer.D, trainer.cfg
+        real = trainer.batches.next()
+        B = real.shape[0]
+
+        def draw_z():
+            return torch.rand(B, G.latent_dim, generator=trainer.rng) * 2 - 1
+
+        def draw_views():
+            return sample_views(B, c.data.azimuth_range, c.data.elevation_range, generator=trainer.rng)
+
+        if views_first:  # the wrong order
+            views = draw_views()
+            z = draw_z()
+        else:
+            z = draw_z()
+            views = draw_views()
+        fake = G(z, views)
+        d_total, d_terms = discriminator_loss(D(real), D(fake.detach() if detach else fake), z, c.loss)
+        trainer.opt_d.zero_grad(set_to_none=True)
+        d_total.backward()
+        trainer.opt_d.step()
+        for _ in range(c.train.g_steps_per_d if g_steps is None else g_steps):
+            g_total, g_terms = generator_loss(D(G(z, views)), z, c.loss)
+            if zero_grad:
+                trainer.opt_g.zero_grad(set_to_none=True)
+            g_total.backward()
+            trainer.opt_g.step()
+        trainer.sched_d.step()
+        trainer.sched_g.step()
+        trainer.step += 1
+        return {k: v.detach() for k, v in {**d_terms, **g_terms}.items()}
+
+    return step
+
+
+def test_train_step_wrong_answers():
+    check_train_step_ci(_train_step())  # the helper itself is right
+    fails_with(check_train_step_ci, _train_step(detach=False), match="not detached")
+    fails_with(check_train_step_ci, _train_step(g_steps=1), match="1 G step.*fewer")
+    fails_with(check_train_step_ci, _train_step(views_first=True), match="z, then views")
+    fails_with(check_train_step_ci, _train_step(zero_grad=False), match="zero each optimiser")
+    fails_with(check_train_step_ci, lambda trainer: None, match="not a dict")
+
+
+def test_fit_sign_offset_wrong_answers():
+    fails_with(m_checks.check_fit_sign_offset, lambda c, p: (1, float((p - c).mean())), match="wrong direction")
+
+    def offset_for_plus(c, p):
+        return fit_sign_offset(c, p).sign, float((p - c).mean())
+
+    fails_with(m_checks.check_fit_sign_offset, offset_for_plus, match="fitted for the chosen sign")
+    fails_with(m_checks.check_fit_sign_offset, lambda c, p: 1, match="not a pair")
+
+
+def _turning(signed=True, absolute=False, count=False):
+    def fraction(commanded, predicted):
+        sign = fit_sign_offset(commanded, predicted).sign if signed else 1
+        x = sign * commanded - (sign * commanded).mean(1, keepdim=True)
+        y = predicted - predicted.mean(1, keepdim=True)
+        r = (x * y).sum(1) / (x.norm(dim=1) * y.norm(dim=1)).clamp_min(1e-9)
+        r = r.abs() if absolute else r
+        return float((r >= 0.7).sum()) if count else float((r >= 0.7).float().mean())
+
+    return fraction
+
+
+def test_turning_fraction_answers(capsys):
+    m_checks.check_turning_fraction(_turning())
+    assert "well done" in capsys.readouterr().out
+    fails_with(m_checks.check_turning_fraction, _turning(signed=False), match="pooled sign")
+    fails_with(m_checks.check_turning_fraction, _turning(absolute=True), match="not \\|r\\|")
+    fails_with(m_checks.check_turning_fraction, _turning(count=True), match="not a count")
+    fails_with(m_checks.check_turning_fraction, lambda c, p: torch.zeros(3), match="not one number")
+
+
+def test_turntable_wrong_answers():
+    def one_way(frames, rng, el):
+        return turntable_views(frames, rng, el, pingpong=False)
+
+    def minus_one(frames, rng, el):
+        k = torch.arange(frames, dtype=torch.float32)
+        az = rng[0] + (rng[1] - rng[0]) * (1 - (2 * k / (frames - 1) - 1).abs())
+        return torch.stack([az, torch.full_like(az, el)], 1)
+
+    def swapped(frames, rng, el):
+        return turntable_views(frames, rng, el).flip(1)
+
+    fails_with(e_checks.check_turntable_views, one_way, match="one way only")
+    fails_with(e_checks.check_turntable_views, minus_one, match="not frames - 1")
+    fails_with(e_checks.check_turntable_views, swapped, match="columns are swapped")
+    fails_with(e_checks.check_turntable_views, lambda f, r, e: torch.zeros(f), match="got shape")
 
 
 # --- a student notebook runs up to its first exercise ----------------------------------------------------------

@@ -135,10 +135,53 @@ print("profile is one of ci/cpu/gpu:", profile() in ("ci", "cpu", "gpu"))
 #
 # Put the five stages of the generator in order. Use these names:
 # `"constant"`, `"3d convs"`, `"rotation"`, `"projection"`, `"2d convs"`.
+#
+# **Exercise.** Make `my_pipeline_order()` return the five names as a list, in the order the generator applies
+# them (the picture above is the answer if you get stuck), then run the check cell.
+
+# %%
+def my_pipeline_order() -> list[str]:
+    # HINT: return a list of the five names, first stage first, e.g. return ["constant", ...]
+    # BEGIN SOLUTION
+    return ["constant", "3d convs", "rotation", "projection", "2d convs"]
+    # END SOLUTION
+
 
 # %%
 # NBVAL_CHECK_OUTPUT
 from hologan_lesson.lessons.checks.welcome import check_pipeline
 
-my_order = ["constant", "3d convs", "rotation", "projection", "2d convs"]
-check_pipeline(my_order)
+check_pipeline(my_pipeline_order)
+
+# %% [markdown]
+# ## Summary
+#
+# * HoloGAN learns 3D control from unlabelled 2D images: the view is an *input* of the generator, drawn at
+#   random for every image, and the discriminator never sees it.
+# * The generator keeps its object as a 3D feature volume: constant → 3D convs (styled by $z$) → rigid rotation
+#   → projection to 2D → 2D convs (styled by $z$) → image.
+# * The profile (`ci`, `cpu`, `gpu`) sizes every notebook's work; the `cpu` recipe (cars, azimuth 0…90°, eye
+#   level) is the one the shipped model was trained with.
+#
+# ## Questions
+#
+# 1. Why must the rotation come *before* the projection?
+#    <details><summary>Answer</summary>Only the 3D volume can be turned rigidly; once it is projected to 2D the
+#    depth is gone and a rotation of the image would only spin it in the picture plane.</details>
+# 2. Nobody tells HoloGAN the pose of a training image. Why does it still learn to turn objects?
+#    <details><summary>Answer</summary>Every generated image gets a random view, and all of them must look real
+#    to the discriminator; the cheapest way to succeed from every view is a consistent 3D object in the
+#    feature volume, which the rotation then turns.</details>
+# 3. Which two parts of the generator does the latent code $z$ style?
+#    <details><summary>Answer</summary>Both: the 3D convolutions (shape) and the 2D convolutions (appearance),
+#    through AdaIN; lesson 08 feeds them two different codes.</details>
+# 4. You run the course on a laptop without a GPU. Which profile do the notebooks pick?
+#    <details><summary>Answer</summary>`cpu`, unless `HOLOGAN_PROFILE` says otherwise (`gpu` needs CUDA,
+#    `ci` is for the tests).</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN, Nguyen-Phuoc et al. 2019 (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326)
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [how this course differs from the paper and the official code](../docs/fidelity.md)
+# * Next: [01 — Rigid-body rotation of 3D features](01_rotation.ipynb); every lesson is in the course map above.

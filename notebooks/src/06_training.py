@@ -31,7 +31,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from hologan_lesson import profile, seed_everything
+from hologan_lesson import pick, profile, seed_everything
 from hologan_lesson.config import make_config, to_dict
 from hologan_lesson.data import make_dataset
 from hologan_lesson.envcheck import machine_summary
@@ -69,6 +69,10 @@ for section in ("generator", "discriminator", "loss", "train"):
 #
 # One iteration = one discriminator step, then `g_steps_per_d` generator steps (the official code runs the
 # generator optimiser twice) on the same codes and views. Latent codes are $z \sim U(-1, 1)$ as in the paper.
+#
+# **Exercise.** Write the two marked parts of `my_train_step`: the discriminator step (its loss on real images
+# and on the *detached* fakes, then zero its gradients, backward, optimiser step) and the loop of generator steps.
+# `discriminator_loss` and `generator_loss` (lessons 04–05) return the total and a dict of its terms.
 
 # %%
 def my_train_step(trainer: Trainer) -> dict[str, torch.Tensor]:
@@ -80,24 +84,45 @@ def my_train_step(trainer: Trainer) -> dict[str, torch.Tensor]:
 
     # discriminator: real -> 1, fake -> 0 (fakes detached: no generator gradients here)
     fake = G(z, views)  # (B, 3, H, W)
+    # HINT: d_total, d_terms = discriminator_loss(D(real), D(fake.detach()), z, c.loss); then
+    # HINT: trainer.opt_d.zero_grad(set_to_none=True), d_total.backward(), trainer.opt_d.step()
+    # BEGIN SOLUTION
     d_total, d_terms = discriminator_loss(D(real), D(fake.detach()), z, c.loss)
     trainer.opt_d.zero_grad(set_to_none=True)
     d_total.backward()
     trainer.opt_d.step()
+    # END SOLUTION
 
     # generator: make D call the fakes real, keep z recoverable, match the real style statistics
+    # HINT: repeat c.train.g_steps_per_d times: g_total, g_terms = generator_loss(D(G(z, views)), z, c.loss)
+    # HINT: (fresh fakes, same z and views), then zero trainer.opt_g's grads, backward g_total, step trainer.opt_g
+    # BEGIN SOLUTION
     for _ in range(c.train.g_steps_per_d):
         g_total, g_terms = generator_loss(D(G(z, views)), z, c.loss)
         trainer.opt_g.zero_grad(set_to_none=True)
         g_total.backward()
         trainer.opt_g.step()
+    # END SOLUTION
     trainer.sched_d.step()
     trainer.sched_g.step()
     trainer.step += 1
     return {k: v.detach() for k, v in {**d_terms, **g_terms}.items()}
 
 
+# %% [markdown]
+# Compare it with the library's `Trainer.train_step` on a twin trainer with the same seed:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from hologan_lesson.lessons.checks.training import check_train_step
+
 dataset = make_dataset(cfg.data)  # in-memory synthetic objects in the ci preset
+check_train_step(my_train_step, cfg, dataset)
+
+# %% [markdown]
+# Three iterations of your step on a fresh trainer, every term printed:
+
+# %%
 with tempfile.TemporaryDirectory() as tmp:
     trainer = Trainer(cfg, tmp, dataset=dataset)
     for _ in range(3):
@@ -107,15 +132,8 @@ with tempfile.TemporaryDirectory() as tmp:
 # %% [markdown]
 # Every term is visible: `d_adv`/`g_adv` (the image-level game), `d_style`/`g_style` (the feature-level
 # game on each layer's statistics) and `d_identity`/`g_identity` (the latent regression that both networks
-# minimise). Now compare with the library's `Trainer.train_step` on a twin trainer with the same seed:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-from hologan_lesson.lessons.checks.training import check_train_step
-
-check_train_step(my_train_step, cfg, dataset)
-
-# %% [markdown]
+# minimise).
+#
 # ## 3. Hand over to the trainer
 #
 # `Trainer.fit()` runs the same step and adds what a real run needs: a run folder with the resolved config,
@@ -225,8 +243,9 @@ print("GIFs:", *[p.name for p in runs.sweep_gifs(RUN_DIR)][-2:])
 scores_file = runs.eval_path(RUN_DIR, "demo_scores.json")
 if scores_file.exists():
     print(format_control(json.loads(scores_file.read_text())))
-else:  # a fresh run: score it now (the probe trains once, about a minute, then is cached)
-    print(format_control(control_of_checkpoint(runs.newest_checkpoint(RUN_DIR)[1], EvalSettings())))
+else:  # a fresh run: score it now (the probe trains once, about a minute, then is cached; ci: a tiny probe)
+    settings = pick(ci=EvalSettings(identities=6, frames=5, probe_images=600, probe_epochs=3), cpu=EvalSettings())
+    print(format_control(control_of_checkpoint(runs.newest_checkpoint(RUN_DIR)[1], settings)))
 
 # %% [markdown]
 # The shipped model (`hologan_lesson/assets/synthetic_cpu.pt`, the same recipe trained longer) turning six of its
@@ -273,3 +292,42 @@ display(IPImage(filename=str(shipped.asset(shipped.POSE_EMERGENCE / "learning_cu
 # alone writes the run folder, and `--resume` continues exactly with the same number of processes. On a CPU the
 # same command uses the gloo backend; that is how the tests check that 2 processes × 4 images step like
 # 1 process × 8 (`tests/test_distributed.py`).
+
+# %% [markdown]
+# ## Summary
+#
+# * One iteration is one D step on real images and **detached** fakes, then `g_steps_per_d` (2) G steps on the
+#   same $z$ and views; every generated image gets its own random view.
+# * Each loss is a sum of terms: adversarial, style (per-layer statistics) and identity, weighted by
+#   $\lambda_s$ and $\lambda_{id}$; the `cpu` recipe sets both weights to 0, as the official 64 px code does.
+# * `Trainer.fit()` runs the same step and adds resumable checkpoints, metrics, samples and view sweeps; the
+#   pose probe of lesson 07 tells whether a run learnt to turn.
+#
+# ## Questions
+#
+# 1. Why does the D step use `fake.detach()`?
+#    <details><summary>Answer</summary>D's loss should train D only. Without the detach its backward pass also
+#    runs through G, wasting work (and freeing the graph a G step might reuse); the checker notices the extra
+#    gradient reaching G.</details>
+# 2. Why do the G steps reuse the same $z$ and views as the D step?
+#    <details><summary>Answer</summary>That is what the library and the official code do; it also makes the
+#    step reproducible from `trainer.rng` alone, which the checker relies on.</details>
+# 3. Why zero the gradients before every backward pass?
+#    <details><summary>Answer</summary>PyTorch adds new gradients to the stored ones; without zeroing, the
+#    second G step would follow the sum of two steps' gradients.</details>
+# 4. The `cpu` run logs only `d_adv` and `g_adv`. Why?
+#    <details><summary>Answer</summary>Its recipe sets $\lambda_{id} = \lambda_s = 0$ (no identity loss, no
+#    style discriminator), like the official 64 px configuration, so those terms are not computed.</details>
+# 5. What does the random view buy, and where is it drawn?
+#    <details><summary>Answer</summary>`sample_views` draws one view per image from the data's ranges; since
+#    every view must look real, G is pushed to build a consistent 3D object. Lesson 07 switches it off.
+#    </details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326): the losses and the training details
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Training](../docs/fidelity.md#training),
+#   [Discriminator and losses](../docs/fidelity.md#discriminator-and-losses)
+# * Previous: [05 — The identity loss](05_identity_loss.ipynb) · Next: [07 — Measuring 3D control and the
+#   ablations](07_ablations.ipynb)

@@ -54,6 +54,7 @@ from hologan_lesson.eval import (
     to_uint8_images,
 )
 from hologan_lesson.eval.run import format_control
+from hologan_lesson.viz import show_images
 
 seed_everything(0)
 print(machine_summary())
@@ -107,12 +108,16 @@ show_images(renders.float() / 127.5 - 1, scale=2.5, labels=[f"{a:.0f}→{r:.0f}"
 #
 # and report the mean absolute residual in degrees (the **pose error**) and the correlation between
 # $s \cdot a_\text{commanded}$ and the reading. One $s$ and one $b$ for all identities: a good 3D generator uses
-# the same frame for every object. Write the fit yourself (least squares; the check at the end compares it with
+# the same frame for every object. Write the fit yourself (least squares; the check below compares it with
 # the library's `fit_sign_offset`):
 
 
 # %%
 def my_fit_sign_offset(commanded: torch.Tensor, predicted: torch.Tensor) -> tuple[int, float]:
+    # HINT: for each sign in (1, -1): the least-squares offset is the mean of predicted - sign * commanded; keep the
+    # HINT: sign (and its offset) whose residual predicted - sign * commanded - offset has the smaller mean square;
+    # HINT: return (sign, offset) as an int and a float
+    # BEGIN SOLUTION
     best = None
     for sign in (1, -1):
         offset = float((predicted - sign * commanded).mean())  # least-squares offset for this direction
@@ -120,6 +125,14 @@ def my_fit_sign_offset(commanded: torch.Tensor, predicted: torch.Tensor) -> tupl
         if best is None or squared < best[0]:
             best = (squared, sign, offset)
     return best[1], best[2]
+    # END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from hologan_lesson.lessons.checks.metrics import check_fit_sign_offset, check_turning_fraction
+
+check_fit_sign_offset(my_fit_sign_offset)
 
 
 # %%
@@ -159,6 +172,30 @@ for name, reading in (("both ways", both_ways), ("even", even)):
 # %% [markdown]
 # The pooled correlation is 0 in both toy cases; the per-identity and unsigned readings say what happened.
 #
+# **Exercise 2.** Write the `turning` reading yourself. The pooled direction $s$ comes from the fit above; for
+# every identity (a row of the `(identities, frames)` sweeps) compute the Pearson correlation $r$ between
+# $s \cdot a_\text{commanded}$ and the reading over its frames, and return the fraction of identities with
+# $r \ge 0.7$. An identity turning against the pooled direction has $r < 0$ and does not count.
+
+# %%
+def my_turning_fraction(commanded: torch.Tensor, predicted: torch.Tensor) -> float:
+    sign = fit_sign_offset(commanded, predicted).sign  # the pooled direction, +1 or -1
+    # HINT: x = sign * commanded and y = predicted, each minus its row mean (dim 1, keepdim=True); r = (x * y).sum(1)
+    # HINT: / (x.norm(dim=1) * y.norm(dim=1)).clamp_min(1e-9); return float((r >= 0.7).float().mean())
+    # BEGIN SOLUTION
+    x = sign * commanded - (sign * commanded).mean(1, keepdim=True)  # (identities, frames)
+    y = predicted - predicted.mean(1, keepdim=True)
+    r = (x * y).sum(1) / (x.norm(dim=1) * y.norm(dim=1)).clamp_min(1e-9)  # (identities,) one r each
+    return float((r >= 0.7).float().mean())
+    # END SOLUTION
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check_turning_fraction(my_turning_fraction)
+print(f"both-ways toy sweep: {my_turning_fraction(c, both_ways):.0%} turning")
+
+# %% [markdown]
 # ## 3. Calibration: what do "good" and "chance" look like?
 #
 # `reference_scores` runs the same sweeps through three sources whose answer we know:
@@ -398,3 +435,43 @@ if "full" in by_variant and "no_random_views" in by_variant:
 from hologan_lesson.lessons.checks.metrics import check_fit_sign_offset
 
 check_fit_sign_offset(my_fit_sign_offset)
+
+# %% [markdown]
+# ## Summary
+#
+# * A pose probe trained on renders with known pose reads the azimuth of generated frames; since HoloGAN picks
+#   its own canonical frame, a direction $s = \pm 1$ and an offset $b$ are fitted once for all identities.
+# * The pooled fit can hide identities that turn the other way or not at all, so `read_turn` adds each
+#   identity's own correlation (`turning`: the fraction with $r \ge 0.7$) and an unsigned reading, each printed
+#   with its noise floor from shuffled sweeps.
+# * Every number needs its references: real renders (the best possible) and a view-ignoring source (chance).
+#   KID measures image quality only, and only as well as its features; numbers from different features do not
+#   compare.
+# * The ablations switch off one part at a time at the same budget and seeds.
+#
+# ## Questions
+#
+# 1. Why fit a sign and an offset instead of comparing read and commanded azimuths directly?
+#    <details><summary>Answer</summary>HoloGAN is never told where azimuth 0 is or which way is positive; it
+#    learns its own frame. One $s$ and $b$ for all identities is the most a perfect 3D generator can be asked
+#    for.</details>
+# 2. Half the identities turn one way and half the other. What do the pooled correlation and `turning` say?
+#    <details><summary>Answer</summary>The pooled correlation is about 0, yet 50 % of the identities turn (in
+#    the pooled direction) and 50 % turn the opposite way: the per-identity reading shows what the pooled one
+#    hides.</details>
+# 3. The view-ignoring source scores a perfect identity consistency and a good KID. Why is it no good?
+#    <details><summary>Answer</summary>Its pose readings are at chance: the object never turns. Identity and KID
+#    only mean something next to a pose reading above its noise floor.</details>
+# 4. Why is the noise floor computed by shuffling the frames of every sweep?
+#    <details><summary>Answer</summary>Shuffling keeps what the probe reads but breaks any link between command
+#    and image; a reading below the 95th percentile of the shuffles is no evidence of control.</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326): the experiments, the
+#   ablations and the KID tables
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Metrics and ablations](../docs/fidelity.md#metrics-and-ablations),
+#   [Data](../docs/fidelity.md#data)
+# * Previous: [06 — Training HoloGAN](06_training.ipynb) · Next: [08 — Explore a trained
+#   HoloGAN](08_explorer.ipynb)

@@ -220,9 +220,13 @@ else:
 # %%
 def my_turntable_views(frames: int, azimuth_range: tuple[float, float], elevation: float) -> torch.Tensor:
     lo, hi = azimuth_range
+    # HINT: k = torch.arange(frames) as floats; azimuth = lo + (hi - lo) * (1 - |2k / frames - 1|); return
+    # HINT: torch.stack([azimuth, a column full of the elevation], 1), shape (frames, 2)
+    # BEGIN SOLUTION
     k = torch.arange(frames, dtype=torch.float32)
     azimuth = lo + (hi - lo) * (1 - (2 * k / frames - 1).abs())
     return torch.stack([azimuth, torch.full_like(azimuth, elevation)], 1)  # (frames, 2)
+    # END SOLUTION
 
 
 # %%
@@ -231,3 +235,41 @@ from hologan_lesson.lessons.checks.explorer import check_turntable_views
 
 check_turntable_views(my_turntable_views)
 print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0].tolist())
+
+# %% [markdown]
+# ## Summary
+#
+# * A trained HoloGAN separates three inputs: the view only rotates the 3D features, $z_\text{shape}$ styles the
+#   3D layers and $z_\text{appearance}$ the 2D layers.
+# * The shipped model, trained with the `cpu` recipe, turns its cars through the trained range 0…90° at eye
+#   level; outside the views it was trained on (other elevations, azimuths past the range) nothing asked it to
+#   look real.
+# * `render_views` computes an identity's volume once and reruns only the rotation and what follows it; a
+#   there-and-back turntable makes a seamless GIF inside a limited range.
+# * The projection weights per depth slice and the bird's-eye map of the volume show the object sitting, and
+#   turning, inside the 3D features.
+#
+# ## Questions
+#
+# 1. Why does the turntable go there and back instead of round, and why divide by `frames` and not `frames - 1`?
+#    <details><summary>Answer</summary>The model was trained on 0…90° only, so a full circle would leave the
+#    trained views; and with `frames` the last frame stops one step short of frame 0, so the loop closes without
+#    showing the same view twice.</details>
+# 2. Why can `render_views` reuse one feature volume for all the views of an identity?
+#    <details><summary>Answer</summary>The view enters only at the rotation: everything before it depends on
+#    $z$ alone.</details>
+# 3. The shipped model was trained with one $z$ for shape and appearance. What do mixed pairs show?
+#    <details><summary>Answer</summary>Combinations it never saw in training: how well shape and appearance
+#    separate is something to look at, not something the training asked for.</details>
+# 4. What do you expect at elevation 30°, and why?
+#    <details><summary>Answer</summary>Blur or a changed object: the recipe trains at eye level only, so the
+#    generator was never asked to make those views look real.</details>
+#
+# ## Links
+#
+# * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326): pose control and
+#   disentangling shape from appearance
+# * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * Fidelity notes: [Generator](../docs/fidelity.md#generator), [Rotation and views](../docs/fidelity.md#rotation-and-views)
+# * Previous: [07 — Measuring 3D control and the ablations](07_ablations.ipynb) · Back to the start:
+#   [00 — Welcome](00_welcome.ipynb)
