@@ -213,3 +213,24 @@ def test_make_synthetic_cli(tmp_path):
     assert second.returncode == 0 and "reused" in second.stdout
     ds = syn.SyntheticDataset(tmp_path)
     assert len(ds) == 12 and ds.azimuth_range == (-30.0, 30.0)
+
+
+def test_families_restrict_the_set_and_get_their_own_cache(tmp_path):
+    cars = syn.InMemorySyntheticDataset(12, resolution=16, seed=0, families=("car",))
+    assert set(cars.truth["family"].tolist()) == {syn.FAMILIES.index("car")}
+    again = syn.InMemorySyntheticDataset(12, resolution=16, seed=0, families=["car"])
+    assert np.array_equal(cars.images, again.images)  # deterministic per (seed, index, families)
+    everything = syn.InMemorySyntheticDataset(12, resolution=16, seed=0)
+    assert len(set(everything.truth["family"].tolist())) > 1
+    folder = syn.build_synthetic_cache(tmp_path, 16, 10, 0, families=("mug", "car"), progress=False, workers=1)
+    assert folder.name.endswith("_car-mug")  # canonical order: one cache per set of families
+    assert syn.SyntheticDataset(folder).manifest["families"] == ["car", "mug"]
+    assert syn.synthetic_cache_dir(tmp_path, 16, 10, 0) != folder
+
+
+def test_unknown_or_repeated_families_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown synthetic family plane"):
+        syn.check_families(["car", "plane"])
+    with pytest.raises(ValueError, match="twice"):
+        syn.check_families(["car", "car"])
+    assert syn.check_families(()) == syn.FAMILIES

@@ -230,3 +230,90 @@ def test_fit_checker_accepts_library_rejects_fixed_direction(capsys):
     assert "3/3 checks passed" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="reversed direction"):
         check_fit_sign_offset(lambda c, p: (1, float((p - c).mean())))
+
+
+# ----------------------------------------------------------------------------------------- turn readings
+
+
+def _sweeps(n: int = 8, t: int = 13, lo: float = 0.0, hi: float = 90.0):
+    return torch.linspace(lo, hi, t).repeat(n, 1).double()  # (n, t) commanded degrees
+
+
+def test_read_turn_rigid_mirrored_and_offset_turns_all_count():
+    from hologan_lesson.eval import read_turn
+
+    c = _sweeps()
+    noise = torch.randn(c.shape, generator=torch.Generator().manual_seed(0)).double()
+    reading = -(c - 45) + 10 + noise  # a mirrored turn with a frame offset: a perfect rigid generator may do this
+    t = read_turn(c, reading, centre=45.0)
+    assert t.signed.sign == -1 and abs(t.signed.correlation) > 0.99
+    assert t.turning == 1.0 and t.opposite == 0.0
+    assert t.unsigned_r > 0.95 and t.unsigned_turning == 1.0
+    assert len(t.per_identity_r) == c.shape[0]
+
+
+def test_read_turn_sees_opposite_identities_and_even_responses():
+    from hologan_lesson.eval import read_turn
+
+    c = _sweeps()
+    both_ways = torch.cat([c[:4], 90 - c[4:]])  # half the identities turn each way: pooled fit at chance
+    t = read_turn(c, both_ways, centre=45.0)
+    assert abs(t.signed.correlation) < 0.05
+    assert t.turning == 0.5 and t.opposite == 0.5
+    assert t.unsigned_r > 0.99 and t.unsigned_turning == 1.0  # |read - centre| still follows |command - 45|
+    even = 45 + (c - 45).abs()  # the same picture at 45 - a and 45 + a
+    t = read_turn(c, even, centre=45.0)
+    assert t.turning == 0.0 and abs(t.signed.correlation) < 0.05
+    assert t.unsigned_r > 0.99 and abs(t.unsigned_offset - 45.0) <= 1.0
+
+
+def test_read_turn_rejects_mismatched_shapes():
+    from hologan_lesson.eval import read_turn
+
+    with pytest.raises(ValueError, match="identities, frames"):
+        read_turn(_sweeps(), _sweeps()[:, :-1])
+
+
+def test_fit_unsigned_offset_finds_the_fold():
+    from hologan_lesson.eval import fit_unsigned_offset
+
+    c = _sweeps(lo=-60, hi=60).flatten()
+    r, offset = fit_unsigned_offset(c, (c - 20).abs() + 3, centre=0.0)
+    assert r > 0.999 and offset == pytest.approx(20.0, abs=1.0)
+
+
+def test_noise_floor_is_low_for_a_turn_and_high_readings_clear_it():
+    from hologan_lesson.eval import read_turn, turn_noise_floor
+
+    c = _sweeps()
+    reading = c + torch.randn(c.shape, generator=torch.Generator().manual_seed(1)).double() * 5
+    floor = turn_noise_floor(c, reading, centre=45.0, permutations=50, seed=0)
+    t = read_turn(c, reading, centre=45.0)
+    assert set(floor) == {"signed_r", "unsigned_r", "turning"}
+    assert 0.0 < floor["signed_r"] < 0.3 and floor["turning"] < 0.3
+    assert abs(t.signed.correlation) > floor["signed_r"] + 0.5
+    assert turn_noise_floor(c, reading, 45.0, permutations=20, seed=3) == turn_noise_floor(c, reading, 45.0, 20, 3)
+
+
+def test_control_scores_report_turn_readings_floor_and_rigid_elevation(probe):
+    from hologan_lesson.eval import ControlScores
+
+    trained, _ = probe
+    refs = reference_scores(trained, SWEEP)
+    summary = refs["real renders"].summary()
+    for key in ("azimuth_turning", "azimuth_unsigned_corr", "null_signed_r", "null_unsigned_r", "elevation_sign"):
+        assert key in summary, key
+    assert summary["azimuth_turning"] > summary["null_turning"]
+    assert refs["real renders"].elevation_rigid is True  # SWEEP spans 0..30 degrees of elevation
+    assert refs["view ignored"].elevation_rigid is False
+    fixed = ControlScores(refs["real renders"].azimuth, refs["real renders"].elevation, 1.0, 1.0, elevation_span=0.0)
+    assert fixed.elevation_rigid is None and "elevation_rigid" not in fixed.summary()
+
+
+def test_probe_spec_follows_the_data_families():
+    spec = ProbeSpec.for_data(DataConfig(families=("car",), azimuth_range=(0.0, 90.0), elevation_range=(0.0, 0.0)))
+    assert spec.families == ("car",)
+    assert spec.azimuth_range == (-15.0, 105.0) and spec.elevation_range == (-15.0, 15.0)
+    assert spec.key().endswith("_car") and ProbeSpec.for_data(DataConfig()).families == ()
+    cars = SyntheticSource(32, families=("car",)).identities(6, seed=2)
+    assert {o.family_name for o in cars} == {"car"}

@@ -224,7 +224,7 @@ show_run_samples(RUN_DIR, count=5)
 
 # %%
 show_run_sweeps(RUN_DIR, kind="azimuth")
-print("GIFs:", *[p.name for p in runs.sweep_gifs(RUN_DIR)][-2:])
+print("GIFs:", *[p.name for p in runs.sweep_gifs(RUN_DIR) if p.name.startswith("azimuth")][-2:])
 
 # %% [markdown]
 # ## 6. Did it learn to turn?

@@ -163,7 +163,7 @@ print(f"library fit: sign {fit.sign:+d}, offset {fit.offset:.2f}°, error {fit.e
 # NBVAL_CHECK_OUTPUT
 c = torch.linspace(0, 90, 13).repeat(6, 1)  # 6 identities × 13 commanded views
 both_ways = torch.cat([c[:3], 90 - c[3:]])  # three identities turn one way, three the other
-even = (c - 45).abs() + 20  # looks the same at 45 - a and 45 + a
+even = 45 + (c - 45).abs()  # looks the same at 45 - a and 45 + a
 for name, reading in (("both ways", both_ways), ("even", even)):
     t = read_turn(c, reading, centre=45.0)
     print(f"{name:9s}: pooled |r| {abs(t.signed.correlation):.2f}, turning {t.turning:.0%}, opposite {t.opposite:.0%}, "

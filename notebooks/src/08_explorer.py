@@ -85,8 +85,11 @@ rows = torch.cat([render_views(G, z, views) for z in codes])  # (6·7, 3, H, W)
 show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 
 # %% [markdown]
-# Each car turns from a front view towards a side view as the commanded azimuth grows, all of them the same way,
-# while colour and shape stay. The pose probe of lesson 07 measured this model (48 identities × 13 views):
+# Every car turns the same way as the commanded azimuth grows — from a long side view at 0° to a short,
+# nearly frontal view at 90° — while its colour and shape stay. (The renderer's 0° is the front view: this model
+# learnt its frame the other way round, sign −1, which is as good; lesson 07 explains why the frame is free.)
+# The images are blurry — 32 px and a few thousand CPU steps — but the pose probe of lesson 07 reads the turn
+# clearly (48 identities × 13 views; "null" is each number's noise floor):
 
 # %%
 scores_file = shipped.POSE_EMERGENCE / "shipped_model_scores.json"
@@ -175,8 +178,9 @@ display(explorer.widget)
 # Two looks under the hood. First, the projection unit's 1×1 convolution sees the rotated volume with its depth
 # slices stacked as channels (lesson 02); the norm of its weights per depth slice says how much each depth
 # contributes to the image. Second, the feature volume itself: summing the feature magnitude over channels and
-# height gives a bird's-eye map (depth down, image x across) of where the object sits; rotating the volume by
-# the commanded azimuth turns that map rigidly — the footprint of the car turning inside its 3D features.
+# height gives a bird's-eye map (depth down, image x across) of one identity's features, shown at five commanded
+# azimuths. The rotation is rigid by construction (the corners of the grid leave the view, black, at
+# in-between angles); what training decided is what the volume holds.
 
 # %%
 weights = projection_depth_weights(G)  # (D,)
@@ -194,6 +198,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# What the pictures show for this model: the weight norms are nearly flat across depth — it has not learnt to
+# favour near slices over far ones (the projection has no built-in near/far order, lesson 02, and this recipe did
+# not need one). The features are spread over most of the volume rather than packed into a car-shaped footprint:
+# at 16³ × 16 channels the volume is coarse, and the 2D layers after the projection do much of the drawing.
+#
 # ## 7. Your own checkpoint
 #
 # Point `USER_CHECKPOINT` at a run folder or checkpoint file of yours — for example a CelebA run trained on a GPU
