@@ -61,7 +61,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The goal first (the shipped model turning), then train the cpu preset, then score its 3D control."""
     from . import shipped
-    from .eval.run import EvalSettings, control_of_checkpoint, format_control
+    from .eval.run import control_of_checkpoint, format_control, settings_from_args
     from .explorer import write_model_turntable
 
     args.preset, args.dataset, args.resume = "cpu", "synthetic", None
@@ -79,7 +79,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     generator, cfg = runs.load_generator(newest[1])
     mine = write_model_turntable(generator, cfg, run_dir / "turntable")
     print("Scoring 3D control with the pose probe (trained once on synthetic renders, then cached) ...")
-    scores = control_of_checkpoint(newest[1], EvalSettings())
+    scores = control_of_checkpoint(newest[1], settings_from_args(args))
     runs.write_text_atomic(runs.eval_path(run_dir, "demo_scores.json"), json.dumps(scores, indent=2))
     print(format_control(scores))
     print(
@@ -201,8 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_options(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("demo", help="the main job: synthetic data + the cpu preset (about 15 min on 2 cores)")
+    p = sub.add_parser("demo", help="the main job: synthetic cars + the cpu preset (about 15 min on 2 cores)")
     run_options(p)
+    add_eval_options(p)  # how the final 3D-control scores are measured (probe size, sweeps)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("export", help="write a slim generator checkpoint (for sharing or lesson 08)")

@@ -179,3 +179,20 @@ def test_export_writes_slim_checkpoint_and_never_overwrites(tmp_path):
     with pytest.raises(ConfigError, match="already exists"):
         export_generator(run, slim)
     assert slim.read_bytes() == b"user file"
+
+
+def test_demo_shows_the_goal_trains_and_scores_3d_control(tmp_path, capsys, monkeypatch):
+    from hologan_lesson.cli import main
+
+    monkeypatch.setenv("HOLOGAN_DATA", str(tmp_path / "data"))  # the probe and its renders are cached there
+    run = tmp_path / "demo"
+    tiny = ["--set", "train.steps=4", "--set", "data.in_memory=true", "--set", "data.num_images=32"]
+    probe = ["--identities", "3", "--frames", "4", "--probe-images", "300", "--probe-epochs", "1"]
+    assert main(["demo", "--run-dir", str(run), "--no-progress", *tiny, *probe]) == 0
+    out = capsys.readouterr().out
+    assert "The goal: the shipped model" in out and (run / "shipped_model_turntable.gif").is_file()
+    assert "azimuth signed |r|" in out and "null" in out and "unsigned r" in out
+    assert (run / "turntable.gif").is_file() and (run / "eval" / "demo_scores.json").is_file()
+    assert (run / "checkpoints" / "ckpt_0000004.pt").is_file()
+    assert main(["demo", "--run-dir", str(run), *tiny]) == 2  # an existing run is never overwritten
+    assert "already holds a run" in capsys.readouterr().err
