@@ -449,8 +449,16 @@ def run_ablation(
     pose_png = pose_figure(panels, out / "pose.png") if panels else None
     table_csv, table_md = write_tables(rows, out, feature_label(feature))
     (out / "probe_accuracy.json").write_text(json.dumps(accuracy, indent=2))
+    trained_on = sorted(
+        {
+            json.loads((out / f / runs.RUN_INFO_FILE).read_text())["machine"]
+            for _, _, _, f in jobs
+            if (out / f / runs.RUN_INFO_FILE).is_file()
+        }
+    )
     info = {
-        "machine": machine_summary(),
+        "machine": "; ".join(trained_on) or machine_summary(),  # where the variants were trained
+        "evaluated_on": machine_summary(),
         "preset": preset,
         "dataset": dataset,
         "overrides": list(overrides),
