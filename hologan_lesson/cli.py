@@ -53,8 +53,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         distributed.teardown()
     sweeps = runs.sweep_gifs(run_dir)
     say(f"done: {trainer.step} steps. Metrics: {run_dir / runs.METRICS_FILE}")
-    for gif in sweeps[-2:]:
-        say(f"rotation GIF: {gif}")
+    for kind in ("azimuth", "elevation"):  # the newest sweep of each kind
+        newest = [g for g in sweeps if g.name.startswith(kind)][-1:]
+        for gif in newest:
+            say(f"{kind} sweep GIF: {gif}")
     return 0
 
 
@@ -201,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_options(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("demo", help="the main job: synthetic cars + the cpu preset (about 15 min on 2 cores)")
+    p = sub.add_parser("demo", help="the main job: synthetic cars + the cpu preset (about 4 min on 2 idle cores)")
     run_options(p)
     add_eval_options(p)  # how the final 3D-control scores are measured (probe size, sweeps)
     p.set_defaults(func=cmd_demo)

@@ -127,7 +127,7 @@ print("profile is one of ci/cpu/gpu:", profile() in ("ci", "cpu", "gpu"))
 # runs on Colab (and does nothing elsewhere). For lessons 06–07 choose *Runtime → Change runtime type → GPU*.
 #
 # **The main job.** `python -m hologan_lesson demo` first writes the shipped model's turntable, then builds the
-# synthetic cars and trains a small HoloGAN on the CPU (about 10–15 minutes on two cores), and ends by printing
+# synthetic cars and trains a small HoloGAN on the CPU (about 4 minutes on two idle cores), and ends by printing
 # how well its cars turn; lesson 06 explains everything it does.
 
 # %% [markdown]

@@ -152,13 +152,16 @@ with tempfile.TemporaryDirectory() as tmp:
 # so only `d_adv`/`g_adv` are logged). Why each choice was needed is measured in
 # `docs/results/pose_emergence/README.md` and listed in `docs/fidelity.md`.
 #
-# **What this cell shows.** Training the recipe takes about 10–15 minutes on two CPU cores, so by default the
-# lesson shows the run the course ships (`hologan_lesson.shipped.DEMO_RUN`: the files of one `demo` run). Set
+# **What this cell shows.** Training the recipe takes about 4 minutes on two idle CPU cores (measured; longer on
+# a laptop busy with other work), so by default the lesson shows the run the course ships
+# (`hologan_lesson.shipped.DEMO_RUN`: the files of one `demo`-recipe run, trained on one thread; on two threads
+# the same seed takes a different trajectory, which can end in a partly folded turn — see
+# `docs/results/pose_emergence/README.md`). Set
 # `TRAIN_NOW = True` to train your own here instead (or run `python -m hologan_lesson demo` in a terminal). In
 # the `ci` profile (the tests) a few steps of the tiny preset run instead, so the pictures there are noise.
 
 # %%
-TRAIN_NOW = False  # True: train the cpu recipe in this notebook (about 10-15 min on 2 CPU cores)
+TRAIN_NOW = False  # True: train the cpu recipe in this notebook (about 4 min on 2 idle CPU cores)
 if profile() == "ci":
     RUN_DIR = Path(tempfile.mkdtemp(prefix="hologan-ci-"))
     Trainer(make_config("ci"), RUN_DIR).fit(progress=False)

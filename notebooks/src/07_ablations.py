@@ -293,17 +293,17 @@ for v in VARIANTS.values():
 #
 # ```bash
 # python -m hologan_lesson ablate --preset cpu --dataset synthetic --out runs/ablation_cpu --seeds 0,1 \
-#     --only full,no_random_views --features probe --num-fake 2000 --num-real 2000   # about 40 min on 2 cores
+#     --only full,no_random_views --features probe --num-fake 2000 --num-real 2000   # about 30-40 min on 2 cores
 # python -m hologan_lesson evaluate runs/ablation_cpu/full-seed0 --features probe   # one run
 # ```
 #
 # By default this lesson shows the ablation the course ships (`hologan_lesson.shipped.ABLATION`, made with the
-# first command). Set `RUN_ABLATION = True` to train it here instead (about 40 minutes on two CPU cores; the
+# first command). Set `RUN_ABLATION = True` to train it here instead (about 30–40 minutes on two CPU cores, estimated from the shipped runs; the
 # `gpu` profile trains the `gpu` preset for 10,000 steps per variant with Inception features). In the `ci`
 # profile (the tests) a tiny ablation runs end to end, a few steps per variant: its numbers are noise.
 
 # %%
-RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (about 40 min on 2 CPU cores)
+RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (about 30-40 min on 2 CPU cores)
 PRESET, OVERRIDES, SETTINGS = pick(
     ci=(
         "ci",
@@ -372,7 +372,7 @@ by_variant: dict[str, list[dict]] = {}
 for r in rows:
     if r["kind"] == "variant":
         by_variant.setdefault(r["variant"], []).append(r)
-for name, runs_of in by_variant.items():
+for runs_of in by_variant.values():
     signed = [abs(r["azimuth_corr"]) for r in runs_of]
     turning = [r["azimuth_turning"] for r in runs_of]
     print(f"{runs_of[0]['label']:29s} azimuth |r| " + " / ".join(f"{v:.2f}" for v in signed)

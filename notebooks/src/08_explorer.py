@@ -22,7 +22,6 @@ import torch
 from IPython.display import display
 
 from hologan_lesson import pick, seed_everything
-from hologan_lesson import runs
 from hologan_lesson.config import make_config
 from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.explorer import (
