@@ -21,7 +21,6 @@
 # 0° (front) to 90° (side).
 
 # %%
-import json
 import tempfile
 from pathlib import Path
 
@@ -32,8 +31,7 @@ from IPython.display import Markdown, display
 from PIL import Image
 
 from hologan_lesson import pick, profile, seed_everything, shipped
-from hologan_lesson.eval.ablate import VARIANTS, read_table, run_ablation
-from hologan_lesson import runs
+from hologan_lesson.eval.ablate import VARIANTS, print_ablation_info, read_table, run_ablation
 from hologan_lesson.config import make_config
 from hologan_lesson.data import render_object, sample_object_params
 from hologan_lesson.data.synthetic import render_synthetic
@@ -304,22 +302,10 @@ for v in VARIANTS.values():
 
 # %%
 RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (about 30-40 min on 2 CPU cores)
+TINY = EvalSettings(features="probe", num_fake=40, num_real=40, subset_size=20, subsets=10, identities=4, frames=5,
+                    probe_images=600, probe_epochs=3)  # ci: a dry run, numbers are noise
 PRESET, OVERRIDES, SETTINGS = pick(
-    ci=(
-        "ci",
-        ["train.steps=4", "train.checkpoint_every=2"],
-        EvalSettings(
-            features="probe",
-            num_fake=40,
-            num_real=40,
-            subset_size=20,
-            subsets=10,
-            identities=4,
-            frames=5,
-            probe_images=600,
-            probe_epochs=3,
-        ),
-    ),
+    ci=("ci", ["train.steps=4", "train.checkpoint_every=2"], TINY),
     cpu=("cpu", [], EvalSettings(features="probe", num_fake=2000, num_real=2000)),
     gpu=("gpu", ["train.steps=10000"], EvalSettings(features="inception")),
 )
@@ -337,19 +323,7 @@ if profile() == "ci" or RUN_ABLATION:
 else:
     results_dir = shipped.asset(shipped.ABLATION)
 rows = read_table(results_dir / "results.csv")
-info = json.loads((results_dir / runs.RUN_INFO_FILE).read_text())
-print(f"results from: {'the shipped ablation' if results_dir == shipped.ABLATION else results_dir}")
-print(f"trained on:   {info['machine']}")
-print(
-    f"budget:       preset {info['preset']} {' '.join(info['overrides'])}: {info['steps']} steps of batch "
-    f"{info['batch_size']} at {info['resolution']} px per run; seeds {info.get('seeds') or 'the preset seed'}"
-)
-minutes = info["train_minutes"]
-print(f"train time:   {', '.join(f'{k} {v:.1f} min' for k, v in minutes.items())}")
-print(
-    f"metrics:      KID with {info['eval']['features']} features, {info['eval']['num_fake']} generated vs "
-    f"{info['eval']['num_real']} real; sweeps of {info['eval']['identities']} identities × {info['eval']['frames']} views"
-)
+print_ablation_info(results_dir, shipped=results_dir == shipped.ABLATION)
 
 # %%
 display(Markdown((results_dir / "results.md").read_text()))

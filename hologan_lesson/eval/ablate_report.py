@@ -1,0 +1,140 @@
+"""The ablation's report: the results table (CSV and Markdown), its reader, the pose figure, the run summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .. import runs
+from ..viz import save_figure
+from .control import fit_sign_offset
+
+COLUMNS = (
+    "kind",
+    "variant",
+    "label",
+    "steps",
+    "kid_mean",
+    "kid_std",
+    "fid",
+    "seed",
+    "azimuth_error",
+    "azimuth_corr",
+    "azimuth_turning",
+    "azimuth_unsigned_corr",
+    "azimuth_unsigned_turning",
+    "null_signed_r",
+    "null_unsigned_r",
+    "elevation_error",
+    "elevation_corr",
+    "identity_consistency",
+    "family_agreement",
+    "train_minutes",
+)
+
+
+def _fmt(value: Any, digits: int) -> str:
+    if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def _abs(value: Any) -> Any:
+    return abs(value) if isinstance(value, (int, float)) else value
+
+
+def markdown_table(rows: Sequence[dict[str, Any]], features: str) -> str:
+    """The results as a Markdown table (variants first, then the calibration references).
+
+    Azimuth readings: signed |r| and the fraction of identities turning (own r ≥ 0.7), the unsigned r (frame
+    offset fitted); each variant row also shows the permutation noise floor of its signed and unsigned r.
+    """
+    head = (
+        f"| variant | seed | KID ({features} features) | azimuth \\|r\\| (null) | turning | unsigned r (null) "
+        "| turning (unsigned) | elevation corr | identity consistency | train min |"
+    )
+    lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        kid = "—" if r.get("kid_mean") in (None, "") else f"{r['kid_mean']:.4f} ± {r['kid_std']:.4f}"
+        name = r["label"] if r["kind"] == "variant" else f"*reference: {r['label']}*"
+        seed = "—" if r.get("seed") in (None, "") else f"{int(r['seed'])}"
+        lines.append(
+            f"| {name} | {seed} | {kid} | {_fmt(_abs(r.get('azimuth_corr')), 2)} ({_fmt(r.get('null_signed_r'), 2)}) "
+            f"| {_fmt(r.get('azimuth_turning'), 2)} "
+            f"| {_fmt(r.get('azimuth_unsigned_corr'), 2)} ({_fmt(r.get('null_unsigned_r'), 2)}) "
+            f"| {_fmt(r.get('azimuth_unsigned_turning'), 2)} "
+            f"| {_fmt(r.get('elevation_corr'), 2)} | {_fmt(r.get('identity_consistency'), 2)} "
+            f"| {_fmt(r.get('train_minutes'), 1)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(rows: Sequence[dict[str, Any]], out: Path, features: str) -> tuple[Path, Path]:
+    """``results.csv`` (every column, plain numbers) and ``results.md``."""
+    csv_path, md_path = out / "results.csv", out / "results.md"
+    with csv_path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(COLUMNS), extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r.get(k, "") for k in COLUMNS})
+    md_path.write_text(markdown_table(rows, features))
+    return csv_path, md_path
+
+
+def read_table(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a ``results.csv`` with numbers as floats (empty cells as None)."""
+    with Path(path).open() as fh:
+        rows = list(csv.DictReader(fh))
+    text = ("kind", "variant", "label")
+    return [{k: (v if k in text else (float(v) if v != "" else None)) for k, v in r.items()} for r in rows]
+
+
+def print_ablation_info(out: str | Path, shipped: bool = False) -> None:
+    """Where an ablation folder's results come from: machine, budget, seeds, train times, evaluation sizes."""
+    out = Path(out)
+    info = json.loads((out / runs.RUN_INFO_FILE).read_text())
+    budget = f"preset {info['preset']} {' '.join(info['overrides'])}".strip()
+    print(f"results from: {'the shipped ablation' if shipped else out}")
+    print(f"trained on:   {info['machine']}")
+    print(
+        f"budget:       {budget}: {info['steps']} steps of batch {info['batch_size']} at {info['resolution']} px "
+        f"per run; seeds {info.get('seeds') or 'the preset seed'}"
+    )
+    print(f"train time:   {', '.join(f'{k} {v:.1f} min' for k, v in info['train_minutes'].items())}")
+    e = info["eval"]
+    print(
+        f"metrics:      KID with {e['features']} features, {e['num_fake']} generated vs {e['num_real']} real; "
+        f"sweeps of {e['identities']} identities × {e['frames']} views"
+    )
+
+
+def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: str | Path) -> Path:
+    """Commanded vs probe-read azimuth, one panel per ``(label, commanded (n, T), predicted (n, T))``,
+    each with its fitted ``sign · commanded + offset`` line; written as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.8 * rows), squeeze=False)
+    for ax, (label, commanded, predicted) in zip(axes.flat, panels):
+        fit = fit_sign_offset(commanded, predicted)
+        for c, p in zip(commanded, predicted):  # one line per identity
+            ax.plot(c.numpy(), p.numpy(), "-o", ms=2, lw=0.8, alpha=0.6)
+        line = torch.linspace(float(commanded.min()), float(commanded.max()), 2)
+        ax.plot(line.numpy(), (fit.sign * line + fit.offset).numpy(), "k--", lw=1.5)
+        ax.set_title(f"{label}\nerror {fit.error:.1f}°, corr {fit.correlation:.2f}", fontsize=9)
+        ax.set_xlabel("commanded azimuth (°)", fontsize=8)
+        ax.set_ylabel("probe reads (°)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_axis_off()
+    return save_figure(fig, path)
