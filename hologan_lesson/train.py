@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import signal
 import time
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from torch import nn
 
 from . import distributed, runs
 from .batches import make_batches
-from .config import ConfigError, RunConfig, to_dict, validate
+from .config import ConfigError, RunConfig, TrainConfig, to_dict, validate
 from .model.discriminator import HoloGANDiscriminator
 from .model.generator import HoloGANGenerator, uniform_z, view_sweep
 from .model.losses import discriminator_loss, generator_loss
@@ -65,6 +66,45 @@ def build_networks(cfg: RunConfig, device: torch.device) -> tuple[HoloGANGenerat
     return generator, discriminator
 
 
+def lr_factor(t: TrainConfig, step: int) -> float:
+    """The learning-rate multiplier at ``step``: 1, or with ``lr_decay`` the official schedule (constant for
+    the first half, then linear to zero)."""
+    if not t.lr_decay:
+        return 1.0
+    half = t.steps // 2
+    return 1.0 if step < half else max(0.0, (t.steps - step) / max(1, t.steps - half))
+
+
+def sample_latents(cfg: RunConfig, latent_dim: int, n: int, generator: torch.Generator, device) -> torch.Tensor:
+    """``(n, latent_dim)`` codes: U(-1, 1) as the paper, or N(0, 1) with ``train.z_distribution=normal``."""
+    if cfg.train.z_distribution == "uniform":
+        return uniform_z((n, latent_dim), generator, device)
+    return torch.randn((n, latent_dim), generator=generator).to(device)
+
+
+def sample_training_views(cfg: RunConfig, n: int, generator: torch.Generator, device) -> torch.Tensor:
+    """``(n, 2)`` random views (degrees) from the data's pose range; all (0, 0) for the no-random-views ablation."""
+    d = cfg.data
+    views = sample_views(n, d.azimuth_range, d.elevation_range, generator=generator)
+    return (views if cfg.train.random_views else torch.zeros_like(views)).to(device)
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """``torch.autocast`` for ``dtype`` on ``device`` (bf16/fp16), or a context that does nothing (fp32)."""
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
+
+
+def write_view_sweeps(render, z: torch.Tensor, cfg: RunConfig, run_dir: Path, step: int, frames: int = 12):
+    """Azimuth and elevation sweeps of the identities ``z`` rendered by ``render(z, views)``: a GIF and a PNG strip
+    each, in the run folder's ``sweeps/``."""
+    out, n = {}, len(z)
+    for kind in ("azimuth", "elevation"):
+        views = view_sweep(kind, frames, cfg.data.azimuth_range, cfg.data.elevation_range).to(z.device)
+        images = render(z.repeat_interleave(frames, 0), views.repeat(n, 1))  # identity-major
+        out.update(save_sweep(images.view(n, frames, *images.shape[1:]), runs.sweep_stem(run_dir, kind, step), kind))
+    return out
+
+
 class Trainer:
     """Owns the networks, optimisers, data order and RNG of one run; ``runs.RunLogger`` keeps its folder."""
 
@@ -89,8 +129,8 @@ class Trainer:
         self.G_fwd: nn.Module = torch.compile(g_train) if t.compile else g_train
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=t.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=t.betas)
-        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, self._lr_factor)
-        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, self._lr_factor)
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, functools.partial(lr_factor, t))
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, functools.partial(lr_factor, t))
         fp16 = t.precision == "fp16"
         self.scaler_d = torch.amp.GradScaler(self.device.type, enabled=fp16)
         self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=fp16)
@@ -112,29 +152,14 @@ class Trainer:
         if resume:
             self._resume()
 
-    def _lr_factor(self, step: int) -> float:
-        if not self.cfg.train.lr_decay:
-            return 1.0
-        half = self.cfg.train.steps // 2  # official: constant for the first half, then linear to zero
-        return 1.0 if step < half else max(0.0, (self.cfg.train.steps - step) / max(1, self.cfg.train.steps - half))
-
     def _sample_z(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        shape = (n, self.G.latent_dim)
-        if self.cfg.train.z_distribution == "uniform":
-            return uniform_z(shape, generator, self.device)  # U(-1, 1), as the paper
-        return torch.randn(shape, generator=generator).to(self.device)
+        return sample_latents(self.cfg, self.G.latent_dim, n, generator, self.device)
 
     def _sample_views(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        d = self.cfg.data
-        views = sample_views(n, d.azimuth_range, d.elevation_range, generator=generator)
-        if not self.cfg.train.random_views:  # ablation: no random 3D transformation
-            views = torch.zeros_like(views)
-        return views.to(self.device)
+        return sample_training_views(self.cfg, n, generator, self.device)
 
     def _autocast(self):
-        if self.amp_dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+        return autocast(self.device, self.amp_dtype)
 
     def next_inputs(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """This process's real images ``(b, 3, H, W)``, latent codes ``(b, latent)`` and views ``(b, 2)``."""
@@ -244,13 +269,7 @@ class Trainer:
 
     def write_sweeps(self, frames: int = 12) -> dict[str, Path]:
         """Azimuth and elevation sweeps of the fixed identities as GIF (one frame per view) and PNG strip."""
-        out, n = {}, min(4, self.n_fixed)
-        for kind in ("azimuth", "elevation"):
-            views = view_sweep(kind, frames, self.cfg.data.azimuth_range, self.cfg.data.elevation_range).to(self.device)
-            images = self.render(self.fixed_z[:n].repeat_interleave(frames, 0), views.repeat(n, 1))  # identity-major
-            stem = runs.sweep_stem(self.run_dir, kind, self.step)
-            out.update(save_sweep(images.view(n, frames, *images.shape[1:]), stem, kind))
-        return out
+        return write_view_sweeps(self.render, self.fixed_z[:4], self.cfg, self.run_dir, self.step, frames)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly where this run is."""
