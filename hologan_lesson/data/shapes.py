@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import colorsys
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -243,6 +244,28 @@ def family_index(family: int | str) -> int:
     if not 0 <= int(family) < len(FAMILIES):
         raise ValueError(f"family index {family} out of range 0..{len(FAMILIES) - 1} ({', '.join(FAMILIES)})")
     return int(family)
+
+
+def check_families(families: Sequence[str] | None) -> tuple[str, ...]:
+    """The object families of a set: ``None`` or empty means all of ``FAMILIES``; unknown names are an error."""
+    if not families:
+        return FAMILIES
+    chosen = tuple(str(f) for f in families)
+    unknown = [f for f in chosen if f not in FAMILIES]
+    if unknown:
+        raise ValueError(
+            f"unknown synthetic famil{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
+            f"data.families takes names from: {', '.join(FAMILIES)}"
+        )
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"data.families lists a family twice: {', '.join(chosen)}")
+    return tuple(f for f in FAMILIES if f in chosen)  # canonical order: one cache per set of families
+
+
+def family_key(families: Sequence[str] | None) -> tuple[str, ...]:
+    """``()`` for all five families (the default), else the families in canonical order (``check_families``)."""
+    fams = check_families(families)
+    return () if fams == FAMILIES else fams
 
 
 def normalise(parts: list[Primitive], radius: float = OBJECT_RADIUS) -> list[Primitive]:

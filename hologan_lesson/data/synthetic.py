@@ -39,7 +39,14 @@ from .render import (
     view_rotation,
     voxelize,
 )
-from .shapes import FAMILIES, NUM_COLOURS, NUM_PROPORTIONS, ObjectParams, sample_object_params
+from .shapes import (
+    FAMILIES,
+    NUM_COLOURS,
+    NUM_PROPORTIONS,
+    ObjectParams,
+    check_families,
+    sample_object_params,
+)
 
 __all__ = [
     "BACKGROUND",
@@ -84,26 +91,6 @@ def _check_params(resolution: int, num_images: int, seed: int) -> None:
         raise ValueError(f"num_images must be at least 1, got {num_images}")
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
-
-
-def check_families(families: Sequence[str] | None) -> tuple[str, ...]:
-    """The object families of a set: ``None`` or empty means all of ``FAMILIES``; unknown names are an error."""
-    if not families:
-        return FAMILIES
-    chosen = tuple(str(f) for f in families)
-    unknown = [f for f in chosen if f not in FAMILIES]
-    if unknown:
-        raise ValueError(f"unknown synthetic famil{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
-                         f"data.families takes names from: {', '.join(FAMILIES)}")
-    if len(set(chosen)) != len(chosen):
-        raise ValueError(f"data.families lists a family twice: {', '.join(chosen)}")
-    return tuple(f for f in FAMILIES if f in chosen)  # canonical order: one cache per set of families
-
-
-def family_key(families: Sequence[str] | None) -> tuple[str, ...]:
-    """``()`` for all five families (the default), else the families in canonical order (``check_families``)."""
-    fams = check_families(families)
-    return () if fams == FAMILIES else fams
 
 
 def synthetic_item(

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from ..config import ConfigError, DataConfig
 from ..data.catalogue import Range
-from ..data.synthetic import family_key
+from ..data.shapes import family_key
 from ..utils import binomial_blur, from_uint8_images, get_logger
 
 PROBE_VERSION = 1

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config import DataConfig
-from ..data.synthetic import family_key
+from ..data.shapes import family_key
 
 
 def has_pose_ground_truth(data: DataConfig) -> bool:
