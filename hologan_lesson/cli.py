@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from . import runs
@@ -19,8 +20,11 @@ def _run_dir(out: str, preset: str, dataset: str) -> Path:
     return Path(out) / name
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    """Train (or resume) one run; under ``torchrun`` one process per device, rank 0 writes and prints."""
+def cmd_train(args: argparse.Namespace, before_training: Callable[[Path], None] | None = None) -> int:
+    """Train (or resume) one run; under ``torchrun`` one process per device, rank 0 writes and prints.
+
+    ``before_training(run_dir)`` runs on rank 0 once the folder is known to be free, before any training.
+    """
     from . import distributed
     from .data import load_dataset
     from .train import Trainer
@@ -39,10 +43,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     ctx = distributed.setup(distributed.training_device(cfg.train.device))  # no-op without torchrun
     try:
         if not args.resume:  # rank 0's folder name (a timestamp) and verdict, before any rank writes
-            taken = run_dir.exists() and any(run_dir.iterdir()) and not getattr(args, "checked_fresh", False)
+            taken = run_dir.exists() and any(run_dir.iterdir())
             run_dir, taken = distributed.broadcast((run_dir, taken), ctx)
             if taken:
                 raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} or choose another --run-dir")
+        if before_training is not None and ctx.is_main:
+            before_training(run_dir)
         dataset = load_dataset(cfg.data)  # a missing or broken folder is a one-line error before training
         trainer = Trainer(cfg, run_dir, dataset=dataset, resume=bool(args.resume))
         say = print if ctx.is_main else (lambda *a: None)
@@ -68,13 +74,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     args.preset, args.dataset, args.resume = "cpu", "synthetic", None
     run_dir = Path(args.run_dir or _run_dir(args.out, "demo", "synthetic"))
-    if run_dir.exists() and any(run_dir.iterdir()):
-        raise ConfigError(f"{run_dir} already holds a run; resume it with `train --resume {run_dir}` or pick another")
-    args.run_dir, args.checked_fresh = str(run_dir), True  # the goal's turntable goes in first
-    generator, shipped_cfg = runs.load_generator(shipped.asset(shipped.MODEL))
-    goal = write_model_turntable(generator, shipped_cfg, run_dir / "shipped_model_turntable")
-    print(f"The goal: the shipped model ({shipped.MODEL.name}) turning its objects: {goal['gif']}")
-    status = cmd_train(args)
+    args.run_dir = str(run_dir)
+    goal = run_dir / "shipped_model_turntable"
+
+    def show_goal(folder: Path) -> None:  # seconds, before the minutes of training
+        generator, shipped_cfg = runs.load_generator(shipped.asset(shipped.MODEL))
+        gif = write_model_turntable(generator, shipped_cfg, goal)["gif"]
+        print(f"The goal: the shipped model ({shipped.MODEL.name}) turning its objects: {gif}")
+
+    status = cmd_train(args, before_training=show_goal)
     newest = runs.newest_checkpoint(run_dir)
     if newest is None:
         return status
@@ -86,7 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(format_control(scores))
     print(
         "Read: r and 'turning' well above their null (noise floor) mean the objects turn with the command.\n"
-        f"Your model turning: {mine['gif']} (strip: {mine['png']}); the shipped model: {goal['gif']}"
+        f"Your model turning: {mine['gif']} (strip: {mine['png']}); the shipped model: {goal.with_suffix('.gif')}"
     )
     return status
 

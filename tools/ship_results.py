@@ -31,6 +31,19 @@ def _make_room(path: Path, replace: bool) -> None:
         shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
+def _fresh_dir(path: Path, replace: bool) -> Path:
+    _make_room(path, replace)
+    path.mkdir(parents=True)
+    return path
+
+
+def _score(checkpoint: Path, dest: Path) -> None:
+    """3D-control scores of ``checkpoint`` (the cpu recipe's probe and sweeps) written to ``dest`` and printed."""
+    scores = control_of_checkpoint(checkpoint, EvalSettings())
+    runs.write_text_atomic(dest, json.dumps(scores, indent=2))
+    print(format_control(scores))
+
+
 def ship_model(run_dir: Path, step: int | None, replace: bool) -> None:
     """Export one checkpoint of ``run_dir`` as ``assets/synthetic_cpu.pt`` and store its 3D-control scores."""
     found = dict(runs.list_checkpoints(run_dir))
@@ -40,18 +53,13 @@ def ship_model(run_dir: Path, step: int | None, replace: bool) -> None:
         raise SystemExit(f"{run_dir} has no checkpoint at step {step} (it has {sorted(found)})")
     _make_room(shipped.MODEL, replace)
     runs.export_generator(found[step], shipped.MODEL)
-    scores = control_of_checkpoint(shipped.MODEL, EvalSettings())
-    shipped.POSE_EMERGENCE.mkdir(parents=True, exist_ok=True)
-    (shipped.POSE_EMERGENCE / "shipped_model_scores.json").write_text(json.dumps(scores, indent=2))
     print(f"shipped {found[step]} as {shipped.MODEL} ({shipped.MODEL.stat().st_size / 1e6:.2f} MB)")
-    print(format_control(scores))
+    _score(shipped.MODEL, shipped.POSE_EMERGENCE / "shipped_model_scores.json")
 
 
 def ship_demo(run_dir: Path, replace: bool) -> None:
     """A trimmed copy of a demo-recipe run: config, info, metrics, sample grids, sweeps, 3D-control scores."""
-    dest = shipped.DEMO_RUN
-    _make_room(dest, replace)
-    dest.mkdir(parents=True)
+    dest = _fresh_dir(shipped.DEMO_RUN, replace)
     for name in (runs.CONFIG_FILE, runs.RUN_INFO_FILE, runs.METRICS_FILE):
         shutil.copy2(run_dir / name, dest / name)
     for folder in (runs.SAMPLES_DIR, runs.SWEEPS_DIR):
@@ -59,17 +67,13 @@ def ship_demo(run_dir: Path, replace: bool) -> None:
     newest = runs.newest_checkpoint(run_dir)
     if newest is None:
         raise SystemExit(f"{run_dir} has no checkpoint to score")
-    scores = control_of_checkpoint(newest[1], EvalSettings())
-    runs.write_text_atomic(runs.eval_path(dest, "demo_scores.json"), json.dumps(scores, indent=2))
     print(f"shipped {run_dir} as {dest}")
-    print(format_control(scores))
+    _score(newest[1], runs.eval_path(dest, "demo_scores.json"))
 
 
 def ship_ablation(ablation_dir: Path, replace: bool) -> None:
     """The ablation's tables, figures and run info."""
-    dest = shipped.ABLATION
-    _make_room(dest, replace)
-    dest.mkdir(parents=True)
+    dest = _fresh_dir(shipped.ABLATION, replace)
     for name in ABLATION_FILES:
         shutil.copy2(ablation_dir / name, dest / name)
     print(f"shipped {ablation_dir} as {dest}")

@@ -262,6 +262,14 @@ def check_families(families: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(f for f in FAMILIES if f in chosen)  # canonical order: one cache per set of families
 
 
+def sample_from_families(rng: np.random.Generator, families: Sequence[str] | None = None) -> ObjectParams:
+    """A random identity of one of ``families`` (``None``/empty or all five: the original identity stream)."""
+    fams = check_families(families)
+    if fams == FAMILIES:
+        return sample_object_params(rng)
+    return sample_object_params(rng, fams[int(rng.integers(len(fams)))])
+
+
 def family_key(families: Sequence[str] | None) -> tuple[str, ...]:
     """``()`` for all five families (the default), else the families in canonical order (``check_families``)."""
     fams = check_families(families)

@@ -45,6 +45,7 @@ from .shapes import (
     NUM_PROPORTIONS,
     ObjectParams,
     check_families,
+    sample_from_families,
     sample_object_params,
 )
 
@@ -101,12 +102,7 @@ def synthetic_item(
     families: Sequence[str] | None = None,
 ) -> tuple[ObjectParams, float, float]:
     """Identity and pose (azimuth, elevation in degrees) of image ``index`` of the set with ``seed``."""
-    fams = check_families(families)
-    rng = np.random.default_rng([seed, index, 0])
-    if fams == FAMILIES:  # the original stream: every existing cache stays valid
-        params = sample_object_params(rng)
-    else:
-        params = sample_object_params(rng, fams[int(rng.integers(len(fams)))])
+    params = sample_from_families(np.random.default_rng([seed, index, 0]), families)  # all five: original stream
     u = np.random.default_rng([seed, index, 1]).random(2)
     azimuth = azimuth_range[0] + u[0] * (azimuth_range[1] - azimuth_range[0])
     elevation = elevation_range[0] + u[1] * (elevation_range[1] - elevation_range[0])

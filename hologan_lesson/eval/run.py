@@ -192,8 +192,9 @@ def pose_curve(run_dir: str | os.PathLike, settings: EvalSettings) -> list[dict[
     rows = []
     for step, ckpt in runs.list_checkpoints(run_dir):
         cache = runs.eval_path(run_dir, f"pose_step_{step:07d}.json")
-        if cache.is_file() and json.loads(cache.read_text()).get("settings") == key:
-            rows.append(json.loads(cache.read_text())["results"])
+        stored = json.loads(cache.read_text()) if cache.is_file() else {}
+        if stored.get("settings") == key:
+            rows.append(stored["results"])
             continue
         row = control_of_checkpoint(ckpt, settings, probe)
         cache.parent.mkdir(parents=True, exist_ok=True)

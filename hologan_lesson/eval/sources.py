@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config import DataConfig
-from ..data.shapes import family_key
+from ..data.shapes import family_key, sample_from_families
 
 
 def has_pose_ground_truth(data: DataConfig) -> bool:
@@ -55,15 +55,7 @@ class SyntheticSource:
         self.families = family_key(families)
 
     def identities(self, n: int, seed: int) -> list:
-        from ..data import sample_object_params
-
-        if not self.families:  # all five: the original identity stream
-            return [sample_object_params(np.random.default_rng([seed, i, 7])) for i in range(n)]
-        out = []
-        for i in range(n):
-            rng = np.random.default_rng([seed, i, 7])
-            out.append(sample_object_params(rng, self.families[int(rng.integers(len(self.families)))]))
-        return out
+        return [sample_from_families(np.random.default_rng([seed, i, 7]), self.families) for i in range(n)]
 
     def sweep(self, identity: Any, views: Tensor) -> Tensor:
         from ..data import render_views
