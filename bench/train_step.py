@@ -33,22 +33,32 @@ import contextlib
 import dataclasses
 import gc
 import json
-import math
 import platform
-import resource
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its helpers: measure.py, step_table.py
+
+from measure import (  # noqa: E402
+    OpCounter,
+    compile_notes,
+    describe_device,
+    matmul_rate,
+    matmul_tflops,
+    median_ms,
+    peak_memory_mib,
+    reset_peak_memory,
+    synchronize,
+)
+from step_table import Result, finite_or_null, format_row, header  # noqa: E402
 
 from hologan_lesson.config import (  # noqa: E402
     RunConfig,
@@ -78,26 +88,6 @@ MODES = (
     Mode("bf16+cl+cudagraphs", "bf16", True, "reduce-overhead", needs_cuda=True),
 )
 MODE_NAMES = tuple(m.name for m in MODES)
-
-
-@dataclass
-class Result:
-    """One table row (``skipped`` set instead of numbers when the mode cannot run here)."""
-
-    mode: str
-    resolution: int
-    batch: int
-    ms: float = math.nan
-    images_per_s: float = math.nan
-    ms_g2: float = math.nan
-    images_per_s_g2: float = math.nan
-    peak_mib: float = math.nan
-    tflops: float = math.nan
-    peak_fraction: float = math.nan
-    ops_per_iter: int | None = None
-    warmup_s: float = math.nan
-    skipped: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------ inputs
@@ -181,94 +171,6 @@ def sample_on_device(trainer: Trainer) -> None:
     trainer.batches.next = next_batch
 
 
-# ---------------------------------------------------------------------------------------------- measuring
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def time_block(step: Callable[[], None], iters: int, device: torch.device) -> float:
-    """Milliseconds per call of ``step`` over ``iters`` back-to-back calls, synchronised with the device."""
-    if device.type == "cuda":
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        synchronize(device)
-        start.record()
-        for _ in range(iters):
-            step()
-        end.record()
-        end.synchronize()
-        return start.elapsed_time(end) / iters
-    start_s = time.perf_counter()
-    for _ in range(iters):
-        step()
-    return (time.perf_counter() - start_s) * 1e3 / iters
-
-
-def median_ms(step: Callable[[], None], iters: int, repeats: int, device: torch.device) -> float:
-    return statistics.median(time_block(step, iters, device) for _ in range(repeats))
-
-
-def _rss_mib() -> float:
-    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    return kib / 2**20 if sys.platform == "darwin" else kib / 2**10
-
-
-def reset_peak_memory(device: torch.device) -> bool:
-    """Start a new peak-memory window; False where only the process-lifetime peak can be read."""
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-        return True
-    try:  # Linux: writing 5 to clear_refs resets the RSS high-water mark that getrusage reports
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def peak_memory_mib(device: torch.device) -> float:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return _rss_mib()
-
-
-def matmul_rate(device: torch.device, small: bool) -> tuple[float, str]:
-    """Measured dense matmul rate in TFLOP/s and what it is (bf16 on CUDA, fp32 elsewhere)."""
-    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
-    n = 8192 if device.type == "cuda" else (512 if small else 2048)
-    return _matmul_tflops(device, dtype, n, reps=20 if device.type == "cuda" else 3), (
-        f"{str(dtype).removeprefix('torch.')} {n}x{n} matmul"
-    )
-
-
-def _matmul_tflops(device: torch.device, dtype: torch.dtype, n: int, reps: int) -> float:
-    gen = torch.Generator(device=device).manual_seed(0)
-    a = torch.randn(n, n, device=device, dtype=dtype, generator=gen)
-    b = torch.randn(n, n, device=device, dtype=dtype, generator=gen)
-    torch.mm(a, b)  # warm-up (library initialisation, kernel selection)
-    ms = median_ms(lambda: torch.mm(a, b), iters=reps, repeats=3, device=device)
-    return 2 * n**3 / (ms * 1e-3) / 1e12
-
-
-NO_KERNEL = {"aten::_unsafe_view", "aten::_reshape_alias", "aten::lift_fresh", "aten::empty", "aten::empty_strided"}
-
-
-class OpCounter(TorchDispatchMode):
-    """Counts aten operators that do work (views and bare allocations left out): in eager mode roughly the
-    kernels launched. ``optimizer_count``: how many ran inside an optimiser step (switched by step hooks)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-        self.optimizer_count = 0
-        self.in_optimizer = False
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if not func.is_view and func._schema.name not in NO_KERNEL:
-            self.count += 1
-            self.optimizer_count += self.in_optimizer
-        return func(*args, **(kwargs or {}))
-
-
 @dataclass
 class FlopCount:
     """FLOPs per image of the networks' passes and of the training iterations (FlopCounterMode)."""
@@ -340,19 +242,6 @@ def g_steps(trainer: Trainer, n: int):
         trainer.cfg.train.g_steps_per_d = old
 
 
-def compile_notes() -> list[str]:
-    """Graph count, graph breaks and CUDA-graph skips recorded by dynamo/inductor since the last reset."""
-    from torch._dynamo.utils import counters
-
-    notes = [f"{counters['stats'].get('unique_graphs', 0)} graphs compiled"]
-    breaks = counters["graph_break"]
-    notes.append(f"{sum(breaks.values())} graph breaks" + (f" ({'; '.join(breaks)})" if breaks else ""))
-    skips = counters["inductor"].get("cudagraph_skips", 0)
-    if skips:
-        notes.append(f"{skips} cudagraph skips (run with TORCH_LOGS=perf_hints for the reasons)")
-    return notes
-
-
 def run_mode(
     mode: Mode, resolution: int, batch: int, args: argparse.Namespace, device: torch.device, run_dir: Path
 ) -> Result:
@@ -397,56 +286,6 @@ def run_mode(
     result.images_per_s = batch / (result.ms * 1e-3)
     result.images_per_s_g2 = batch / (result.ms_g2 * 1e-3)
     return result  # the trainer goes with this frame; main() then frees its memory before the next mode
-
-
-# ----------------------------------------------------------------------------------------------- report
-COLUMNS = (
-    ("mode", 19, "s"),
-    ("res", 4, "d"),
-    ("batch", 5, "d"),
-    ("ms/it", 9, ".2f"),
-    ("img/s", 9, ".1f"),
-    ("ms/it_G×2", 10, ".2f"),
-    ("img/s_G×2", 10, ".1f"),
-    ("peak_MiB", 9, ".0f"),
-    ("TFLOP/s", 9, ".4f"),
-    ("%peak", 7, ".2f"),
-    ("ops/it", 7, "s"),
-    ("warm_s", 7, ".1f"),
-)
-
-
-def format_row(r: Result) -> str:
-    head = f"{r.mode:<19} {r.resolution:>4d} {r.batch:>5d}"
-    if r.skipped:
-        return f"{head}  skipped: {r.skipped}"
-    values = (r.ms, r.images_per_s, r.ms_g2, r.images_per_s_g2, r.peak_mib, r.tflops, 100 * r.peak_fraction)
-    cells = [f"{v:>{w}{fmt}}" for v, (_, w, fmt) in zip(values, COLUMNS[3:10])]
-    cells.append(f"{r.ops_per_iter if r.ops_per_iter is not None else '-':>7}")
-    cells.append(f"{r.warmup_s:>7.1f}")
-    return f"{head} " + " ".join(cells)
-
-
-def header() -> str:
-    return " ".join(f"{name:<{w}}" if fmt == "s" and name == "mode" else f"{name:>{w}}" for name, w, fmt in COLUMNS)
-
-
-def describe_device(device: torch.device) -> str:
-    if device.type == "cuda":
-        props = torch.cuda.get_device_properties(device)
-        return f"{props.name} ({props.total_memory / 2**30:.0f} GiB), CUDA {torch.version.cuda}"
-    threads = torch.get_num_threads()
-    return f"CPU {platform.processor() or platform.machine()}, {threads} torch thread(s)"
-
-
-def _finite_or_null(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite_or_null(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite_or_null(v) for v in value]
-    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -501,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     rate, rate_what = matmul_rate(device, args.small)
     print(f"reference matmul rate: {rate:.3f} TFLOP/s ({rate_what}, measured now on this device)")
     if device.type != "cuda":
-        bf16_rate = _matmul_tflops(device, torch.bfloat16, 512 if args.small else 2048, reps=3)
+        bf16_rate = matmul_tflops(device, torch.bfloat16, 512 if args.small else 2048, reps=3)
         print(f"  (CPU: %peak uses the fp32 rate; the bf16 matmul rate here is {bf16_rate:.3f} TFLOP/s, for reference)")
     print(f"timing: {args.warmup} warm-up iterations, median of {args.repeats} blocks of {args.iters} iterations")
 
@@ -550,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             "flops_per_image": [{"resolution": res, "batch": b, **dataclasses.asdict(f)} for res, b, f in flop_table],
             "results": [dataclasses.asdict(r) for r in results],
         }
-        args.json.write_text(json.dumps(_finite_or_null(payload), indent=2))  # NaN -> null: strict JSON
+        args.json.write_text(json.dumps(finite_or_null(payload), indent=2))  # NaN -> null: strict JSON
     return 1 if failed else 0
 
 

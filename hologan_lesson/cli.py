@@ -156,8 +156,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_ablate(args: argparse.Namespace) -> int:
     """Train and evaluate the paper's ablations with one budget; write the results table and figure."""
-    from .eval.ablate import parse_only, run_ablation
     from .eval.run import settings_from_args
+    from .experiments.ablate import parse_only, run_ablation
 
     settings = settings_from_args(args)
     only = parse_only(args.only)
@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SECTION.FIELD=VALUE",
             help=f"override a config field{what}, e.g. --set train.steps=500 (repeatable)",
         )
-        p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+        p.add_argument("--no-progress", action="store_true", help="no progress bars (training, rendering, probe)")
 
     def run_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", default="runs", help="parent folder of run folders (default: runs)")
@@ -257,12 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; configuration errors become one line on stderr and exit code 2."""
-    from .utils import get_logger
+    from .utils import get_logger, progress_bars
 
     get_logger(__name__)  # the package's messages (probe training, evaluation, ablation progress) go to stdout
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with progress_bars(not getattr(args, "no_progress", False)):  # --no-progress: no bar at all
+            return args.func(args)
     except (ConfigError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -163,6 +163,7 @@ def d_has_unused_parameters(cfg: RunConfig) -> bool:
         not loss.adversarial_weight
         or (d.style_heads and not loss.style_weight)
         or (d.identity_head and not loss.identity_weight)
+        or (d.view_head and not loss.view_weight)
     )
 
 

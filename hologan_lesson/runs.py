@@ -212,14 +212,20 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu"):
     return generator_from_state(load_checkpoint(resolve_checkpoint(path), map_location=device), device)
 
 
-def export_generator(source: str | Path, dest: str | Path) -> Path:
-    """Write a slim checkpoint (generator weights + config + step) that ``load_generator`` reads."""
+def export_generator(source: str | Path, dest: str | Path, half: bool = False) -> Path:
+    """Write a slim checkpoint (generator weights + config + step) that ``load_generator`` reads.
+
+    ``half``: store floating-point weights as float16 (half the size; ``load_generator`` copies them back into
+    float32 parameters, so only their rounding to fp16 differs from the trained weights).
+    """
     source = resolve_checkpoint(source)
     dest = Path(dest)
     if dest.exists():
         raise ConfigError(f"{dest} already exists; remove it first or choose another path")
     state = load_checkpoint(source)
-    generator = {k: v.contiguous() for k, v in state["generator"].items()}
+    generator = {
+        k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state["generator"].items()
+    }
     return save_checkpoint({"step": state["step"], "config": state["config"], "generator": generator}, dest)
 
 

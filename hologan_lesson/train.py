@@ -96,9 +96,11 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 
 def write_view_sweeps(render, z: torch.Tensor, cfg: RunConfig, run_dir: Path, step: int, frames: int = 12):
     """Azimuth and elevation sweeps of the identities ``z`` rendered by ``render(z, views)``: a GIF and a PNG strip
-    each, in the run folder's ``sweeps/``."""
+    each, in the run folder's ``sweeps/``. A fixed range (low == high, e.g. a fixed elevation) has nothing to
+    sweep: no files are written for it."""
     out, n = {}, len(z)
-    for kind in ("azimuth", "elevation"):
+    ranges = {"azimuth": cfg.data.azimuth_range, "elevation": cfg.data.elevation_range}
+    for kind in (k for k, (lo, hi) in ranges.items() if hi > lo):
         views = view_sweep(kind, frames, cfg.data.azimuth_range, cfg.data.elevation_range).to(z.device)
         images = render(z.repeat_interleave(frames, 0), views.repeat(n, 1))  # identity-major
         out.update(save_sweep(images.view(n, frames, *images.shape[1:]), runs.sweep_stem(run_dir, kind, step), kind))
@@ -173,15 +175,15 @@ class Trainer:
         """One D step then ``g_steps_per_d`` G steps; returns detached loss terms."""
         return self.update(*self.next_inputs())
 
-    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, z: torch.Tensor):
-        return discriminator_loss(self.D_fwd(real), self.D_fwd(fake), z, self.cfg.loss)
+    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, z: torch.Tensor, views: torch.Tensor):
+        return discriminator_loss(self.D_fwd(real), self.D_fwd(fake), z, self.cfg.loss, views)
 
     def update(self, real: torch.Tensor, z: torch.Tensor, views: torch.Tensor) -> StepResult:
         """The iteration on given inputs (``train_step`` draws them)."""
         t, loss_cfg = self.cfg.train, self.cfg.loss
         with self._autocast():
             fake = self.G_fwd(z, views)
-            d_total, d_terms = self.d_loss(real, fake.detach(), z)
+            d_total, d_terms = self.d_loss(real, fake.detach(), z, views)
         self.opt_d.zero_grad(set_to_none=True)
         self.scaler_d.scale(d_total).backward()
         self.scaler_d.step(self.opt_d)
@@ -193,7 +195,7 @@ class Trainer:
                 with self._autocast():
                     if i > 0 or not self.reuse_fake:  # G changed (or would update running statistics)
                         fake = self.G_fwd(z, views)
-                    g_total, g_terms = generator_loss(self.D_fwd(fake), z, loss_cfg)
+                    g_total, g_terms = generator_loss(self.D_fwd(fake), z, loss_cfg, views)
                 self.opt_g.zero_grad(set_to_none=True)
                 self.scaler_g.scale(g_total).backward()
                 self.scaler_g.step(self.opt_g)

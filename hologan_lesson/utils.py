@@ -6,6 +6,7 @@ import contextlib
 import logging
 import random
 import sys
+from typing import Any
 
 import numpy as np
 import torch
@@ -98,3 +99,28 @@ def quiet(level: int = logging.WARNING):
         yield
     finally:
         package.setLevel(previous)
+
+
+_bars_on = True  # the one progress switch: False hides every bar the package draws (the CLI's --no-progress)
+
+
+@contextlib.contextmanager
+def progress_bars(on: bool = True):
+    """Inside the block, ``on=False`` hides every progress bar of the package (``progress_bar``)."""
+    global _bars_on
+    previous, _bars_on = _bars_on, _bars_on and on
+    try:
+        yield
+    finally:
+        _bars_on = previous
+
+
+def progress_bar(iterable: Any = None, *, show: bool | None = True, **kwargs: Any):
+    """A tqdm bar (a widget in notebooks) that the one progress switch (``progress_bars``) can silence.
+
+    ``show``: True draws it, False hides it, None draws it only on a terminal (tqdm's ``disable=None``).
+    """
+    from tqdm.auto import tqdm
+
+    disable = True if not _bars_on else (None if show is None else not show)
+    return tqdm(iterable, disable=disable, **kwargs)

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import shutil
 
 import pytest
 
@@ -113,3 +114,23 @@ def test_stale_folder_without_checkpoint_starts_over(data_root, tmp_path):
     assert main(["ablate", "--preset", "ci", "--out", str(out), "--only", "full", "--no-progress", *TRAIN, *EVAL]) == 0
     with (out / "full" / "metrics.csv").open() as fh:
         assert [r["step"] for r in csv.DictReader(fh)] == ["1", "2"]
+
+
+def test_scoring_a_trained_ablation_needs_no_training(ablation, tmp_path):
+    """eval only reads: ``score_ablation`` scores finished run folders and refuses unfinished ones."""
+    from hologan_lesson.eval.ablate import score_ablation
+    from hologan_lesson.eval.run import EvalSettings
+
+    settings = EvalSettings(
+        features="probe", num_fake=24, num_real=24, subset_size=12, subsets=5, identities=3, frames=4,
+        probe_images=400, probe_epochs=1,
+    )  # fmt: skip
+    out = tmp_path / "abl"
+    with pytest.raises(ConfigError, match="not trained to the end: full"):
+        score_ablation("ci", out_dir=out, only=["full"], overrides=TRAIN[1::2], settings=settings, progress=False)
+    shutil.copytree(ablation / "full", out / "full")
+    result = score_ablation("ci", out_dir=out, only=["full"], overrides=TRAIN[1::2], settings=settings, progress=False)
+    assert [r["variant"] for r in result.rows if r["kind"] == "variant"] == ["full"]
+    assert result.table_csv.is_file() and not (out / "ablation.json").exists()  # scoring asks for no training
+    with pytest.raises(ImportError, match="experiments"):
+        from hologan_lesson.eval.ablate import run_ablation  # noqa: F401

@@ -10,8 +10,12 @@ course.REPO and running ``--headers-only`` updates every badge in one edit.
     python tools/build_notebooks.py --check         # exit 1 if notebooks or README are out of sync
 
 Every build also writes the unexecuted student notebook notebooks/student/NN_slug.ipynb: code between
-``# BEGIN SOLUTION`` / ``# END SOLUTION`` becomes ``raise NotImplementedError("<the # HINT: text>")`` (see
+``# BEGIN SOLUTION`` / ``# END SOLUTION`` becomes ``raise NotImplementedError("Exercise K: ...")``, and a
+markdown cell under the exercise folds its ``# HINT 1:`` / ``# HINT 2:`` text and the solution (see
 hologan_lesson/lessons/exercises.py); the executed solution notebook shows that code without the markers.
+
+Markdown may quote stored results with ``{{ fact:name }}`` placeholders, filled in from
+hologan_lesson/lessons/facts.py at build time; ``--check`` reports a notebook whose text no longer matches them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hologan_lesson.lessons import course, exercises  # noqa: E402
+from hologan_lesson.lessons import course, exercises, facts  # noqa: E402
 
 NB_DIR = ROOT / "notebooks"
 SRC_DIR = NB_DIR / "src"
@@ -43,8 +47,10 @@ def header_cells(lesson: course.Lesson, student: bool = False) -> list:
     if student:
         badge = nbformat.v4.new_markdown_cell(
             f"{course.colab_badge(exercises.student_path(lesson.filename))}\n\n"
-            "**Student version.** The exercise cells raise `NotImplementedError`: replace each `raise` line with "
-            "your code, then run the check cell below it. The solved, executed lesson is "
+            "**Student version.** Each exercise cell (it starts with `# Exercise K`) raises `NotImplementedError`. "
+            "The loop: **write** your code in place of the `raise` line and run the cell; **check** it with the "
+            "cell below, which says what is wrong; if you are stuck, open the folded hints under the exercise, "
+            "one at a time (the idea, a nudge, then the solution); **compare** with the solved, executed lesson "
             f"[../{lesson.filename}](../{lesson.filename})."
         )
     else:
@@ -66,16 +72,28 @@ def notebook_from_source(src: Path, student: bool = False) -> nbformat.NotebookN
     """The solution notebook of a source (or, with ``student``, its student version), not executed."""
     lesson = lesson_for(src)
     nb = jupytext.read(src, fmt="py:percent")
+    cells, number = [], 1  # exercises are numbered from 1 through the whole lesson
     for cell in nb.cells:
-        if cell.cell_type == "code" and exercises.has_exercise(cell.source):
-            tags = cell.metadata.setdefault("tags", [])
-            if exercises.EXERCISE_TAG not in tags:
-                tags.append(exercises.EXERCISE_TAG)
-        if cell.cell_type == "code":
-            cell.source = (exercises.student_source if student else exercises.solution_source)(cell.source)
-        elif student and cell.cell_type == "markdown":
-            cell.source = exercises.student_markdown(cell.source)
-    nb.cells = header_cells(lesson, student) + list(nb.cells)
+        cells.append(cell)
+        if cell.cell_type == "markdown":
+            cell.source = facts.render(cell.source)
+            if student:
+                cell.source = exercises.student_markdown(cell.source)
+        if cell.cell_type != "code":
+            continue
+        if not exercises.has_exercise(cell.source):
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if exercises.EXERCISE_TAG not in tags:
+            tags.append(exercises.EXERCISE_TAG)
+        original, count = cell.source, len(exercises.regions(cell.source))
+        cell.source = (exercises.student_source if student else exercises.solution_source)(original, number)
+        if student:  # the graded hints and the folded solution, right under the exercise cell
+            hints = nbformat.v4.new_markdown_cell(exercises.hints_markdown(original, number))
+            hints.metadata["tags"] = [exercises.HINTS_TAG]
+            cells.append(hints)
+        number += count
+    nb.cells = header_cells(lesson, student) + cells
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},

@@ -1,39 +1,23 @@
 """The dataset catalogue: what the course knows about each dataset before touching any file.
 
 * ``POSE_RANGES``: the view range HoloGAN samples from for each dataset (course convention, degrees);
+  the table lives in ``hologan_lesson.config`` (the model and the configuration read it too, and neither
+  may import ``data``); it is re-exported here for the data loaders and the scripts;
 * ``SPECS``: how each real dataset is obtained and prepared;
 * ``MANIFEST``: the file that describes a prepared folder or a synthetic cache.
 
-Configuration, the data loaders and the preparation scripts read it; it imports nothing of the package.
+The data loaders and the preparation scripts read it; of the package it imports only ``config``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config import POSE_RANGES, PoseRange, Range
+
+__all__ = ["MANIFEST", "POSE_RANGES", "SPECS", "DatasetSpec", "PoseRange", "Range"]
+
 MANIFEST = "manifest.json"
-Range = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class PoseRange:
-    """Uniform pose distribution in degrees, in this course's convention."""
-
-    azimuth: Range
-    elevation: Range
-    source: str = ""
-
-
-# Official HoloGAN code measures azimuth around 270° (frontal) and elevation around 90° (horizon).
-# Here: azimuth = official - 270, elevation = official - 90. See docs/fidelity.md.
-POSE_RANGES: dict[str, PoseRange] = {
-    "celeba": PoseRange((-50.0, 50.0), (-20.0, 20.0), "official config_HoloGAN.json: azi 220-320, ele 70-110"),
-    "cats": PoseRange((-50.0, 50.0), (-20.0, 20.0), "paper supplementary (same as CelebA)"),
-    "cars": PoseRange((-180.0, 180.0), (0.0, 35.0), "paper supplementary: full azimuth circle"),
-    "chairs": PoseRange((-180.0, 180.0), (0.0, 35.0), "paper supplementary: full azimuth circle"),
-    "lsun": PoseRange((-45.0, 45.0), (0.0, 0.0), "paper supplementary: azi 225-315, fixed elevation"),
-    "synthetic": PoseRange((-60.0, 60.0), (0.0, 30.0), "this course's synthetic objects"),
-}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ..utils import progress_bar
 from .annotations import _car_box, cat_face_box, load_car_boxes, parse_cat_annotation  # noqa: F401 (re-exported)
 from .catalogue import MANIFEST, SPECS, DatasetSpec
 from .images import (
@@ -249,8 +250,6 @@ def prepare_dataset(
     ``crop`` overrides the dataset's default (see ``SPECS`` and ``images.fit_image``); ``min_size`` (cats:
     default ``resolution``) drops annotated heads/objects smaller than that many source pixels.
     """
-    from tqdm.auto import tqdm
-
     spec = spec_for(name)
     if resolution < 8:
         raise PrepareError(f"resolution must be at least 8 px, got {resolution}")
@@ -306,7 +305,7 @@ def prepare_dataset(
     try:
         jobs = ((n, data, resolution, crop, boxes.get(n), min_size, image_format) for n, data in src.read_many(names))
         workers = workers or min(os.cpu_count() or 1, 8)
-        bar = tqdm(total=len(names), desc=f"preparing {name} {resolution}px", unit="img", disable=not progress)
+        bar = progress_bar(total=len(names), desc=f"preparing {name} {resolution}px", unit="img", show=progress)
         pool = multiprocessing.get_context().Pool(workers) if workers > 1 and len(names) >= 64 else None
         try:
             results = pool.imap(_process, jobs, chunksize=16) if pool else map(_process, jobs)

@@ -5,8 +5,11 @@ z away from the viewer), then the camera looks along ``+z`` from ``z = CAMERA_Z`
 wins. Pixel ``(i, j)`` of an ``S x S`` image sees ``x = (j + 0.5) / S * 2 - 1``,
 ``y = (i + 0.5) / S * 2 - 1``:
 the same sample positions as ``rotate_volume`` (``align_corners=False``), so a rendered silhouette matches a
-rotated, projected voxel volume. Shading is Lambertian with a fixed light plus an ambient term, on a constant
-light-grey background; ``supersample`` casts ``k x k`` rays per pixel and averages them (anti-aliasing).
+rotated, projected voxel volume. Shading is Lambertian with an ambient term, on a constant light-grey
+background; the light is fixed in the world (the object's frame, as if the camera orbited a lit object), so the
+object's left flank is always the lit one and a view is never the mirror image of another. Lamps (parts coloured
+with ``shapes.FIXED_COLOURS``) glow, unshaded. ``supersample`` casts ``k x k`` rays per pixel and averages them
+(anti-aliasing).
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ import numpy as np
 import torch
 
 from .primitives import Primitive, contains, first_hit, outward_normal
-from .shapes import ObjectParams, rotation_x, rotation_y
+from .shapes import NUM_COLOURS, ObjectParams, rotation_x, rotation_y
 
 BACKGROUND = (235, 235, 235)  # uint8 RGB
 CAMERA_Z = -3.0  # ray origins, in front of any object (objects fit in a sphere of radius 0.9)
-_light = np.array([-0.45, -0.75, -0.5])  # towards the light, view frame: from the upper left, in front
+_light = np.array([-0.6, -0.65, -0.45])  # towards the light, object frame: from its upper left, in front
 LIGHT_DIRECTION = _light / math.sqrt(float(_light[0] ** 2 + _light[1] ** 2 + _light[2] ** 2))
 AMBIENT, DIFFUSE = 0.35, 0.65
 
@@ -66,6 +69,12 @@ def _cast(prims: list, r: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, n
     return depth, part, in_hole
 
 
+def _glowing(prims: list, hit_part: np.ndarray, hit_hole: np.ndarray) -> np.ndarray:
+    """Which hits are on a lamp (a part coloured with one of ``FIXED_COLOURS``): drawn unshaded."""
+    lamps = [k for k, prim in enumerate(prims) if prim.colour >= NUM_COLOURS]
+    return np.isin(hit_part, lamps) & ~hit_hole
+
+
 def _surface(params: ObjectParams, r: np.ndarray, n: int) -> dict[str, np.ndarray]:
     """Per visible pixel (``rows``, ``cols``): object-frame normal, view-frame normal, albedo, shading."""
     prims = params.primitives
@@ -86,16 +95,20 @@ def _surface(params: ObjectParams, r: np.ndarray, n: int) -> dict[str, np.ndarra
                 continue
             if hole:  # the far wall of a carved hole: its normal points into the hole, towards the viewer
                 normals[sel] = -outward_normal(prim.subtract, points[sel])
-                albedo[sel] = params.colours[prim.inner_colour]
+                albedo[sel] = params.colour_of(prim.inner_colour)
             else:
                 normals[sel] = outward_normal(prim, points[sel])
-                albedo[sel] = params.colours[prim.colour]
+                albedo[sel] = params.colour_of(prim.colour)
     # Object-frame normals to the view frame: n_view = R n_obj.
     n_view = np.stack(
         [normals[:, 0] * r[m, 0] + normals[:, 1] * r[m, 1] + normals[:, 2] * r[m, 2] for m in range(3)], 1
     )
-    lambert = n_view[:, 0] * LIGHT_DIRECTION[0] + n_view[:, 1] * LIGHT_DIRECTION[1] + n_view[:, 2] * LIGHT_DIRECTION[2]
+    # The light is fixed in the object's (world) frame: shade with object-frame normals.
+    lambert = (
+        normals[:, 0] * LIGHT_DIRECTION[0] + normals[:, 1] * LIGHT_DIRECTION[1] + normals[:, 2] * LIGHT_DIRECTION[2]
+    )
     shade = AMBIENT + DIFFUSE * np.maximum(lambert, 0.0)
+    shade[_glowing(prims, hit_part, hit_hole)] = 1.0  # lamps light themselves
     return {
         "rows": rows,
         "cols": cols,
@@ -201,7 +214,7 @@ def voxelize(params: ObjectParams, size: int = 64) -> torch.Tensor:
     margin = 1.0 / size  # half a voxel: thinner than any wall
     for prim in params.primitives:  # later parts overwrite earlier ones where they overlap
         inside = contains(prim, points)
-        rgb[inside] = params.colours[prim.colour]
+        rgb[inside] = params.colour_of(prim.colour)
         alpha[inside] = 1.0
         if prim.subtract is not None:  # the walls of a carved hole take the hole's colour, as in renders
             grown = Primitive(
@@ -211,6 +224,6 @@ def voxelize(params: ObjectParams, size: int = 64) -> torch.Tensor:
                 0,
                 prim.subtract.rotation,
             )
-            rgb[inside & contains(grown, points)] = params.colours[prim.inner_colour]
+            rgb[inside & contains(grown, points)] = params.colour_of(prim.inner_colour)
     volume = np.concatenate([rgb, alpha[..., None]], -1)
     return torch.from_numpy(volume).permute(3, 0, 1, 2).float()

@@ -23,6 +23,9 @@ FAMILIES: tuple[str, ...] = ("chair", "car", "mug", "table", "lamp")
 NUM_PROPORTIONS = 8
 NUM_COLOURS = 4
 OBJECT_RADIUS = 0.9  # in normalised image units, where the image spans [-1, 1]
+# Lamp colours every object shares, addressed by slot numbers after the sampled ones; lamps glow (unshaded).
+FIXED_COLOURS: tuple[tuple[float, float, float], ...] = ((0.95, 0.12, 0.08), (1.0, 0.96, 0.78))
+TAIL_LIGHT, HEAD_LIGHT = NUM_COLOURS, NUM_COLOURS + 1  # red, warm white
 
 
 def rotation_x(degrees: float) -> np.ndarray:
@@ -96,16 +99,19 @@ def _chair(u: np.ndarray) -> list[Primitive]:
 
 
 def _car(u: np.ndarray) -> list[Primitive]:
+    # Front and back differ as on real cars, so that no view passes for its front/back flip: pale headlamps
+    # and a dark grille in front, red tail lamps behind, the cabin always set back and the bonnet in front.
     length, width = 1.6 + 0.6 * u[0], 0.75 + 0.25 * u[1]
     body_h, wheel_r = 0.22 + 0.12 * u[2], 0.14 + 0.07 * u[3]
     cabin_l, cabin_h = (0.4 + 0.25 * u[4]) * length, 0.17 + 0.14 * u[5]
-    cabin_z = (u[6] - 0.3) * 0.25 * length  # positive: set back towards the rear
+    cabin_z = (0.04 + 0.14 * u[6]) * length  # positive: set back towards the rear
     body_y = -wheel_r - body_h / 2
     body_top = body_y - body_h / 2
     parts = [
         _box((0.0, body_y, 0.0), (width / 2, body_h / 2, length / 2), 0),
         _box((0.0, body_top - cabin_h / 2, cabin_z), (0.44 * width, cabin_h / 2, cabin_l / 2), 1),
         _box((0.0, body_top - cabin_h - 0.015, cabin_z), (0.46 * width, 0.02, cabin_l / 2 + 0.02), 0),
+        _box((0.0, body_y + 0.05 * body_h, -length / 2), (0.2 * width, 0.3 * body_h, 0.02), 2),  # grille
     ]
     if u[7] > 0.5:  # a rounded bonnet over the front half
         parts.append(_ball((0.0, body_top, -0.25 * length), (0.45 * width, 0.35 * body_h, 0.25 * length), 0))
@@ -113,7 +119,8 @@ def _car(u: np.ndarray) -> list[Primitive]:
     for sx in (-1.0, 1.0):
         for sz in (-1.0, 1.0):
             parts.append(_cyl((sx * (width / 2 - 0.05), -wheel_r, sz * wheel_z), wheel_r, 0.075, 2, AXIS_X))
-        parts.append(_ball((sx * 0.3 * width, body_y - 0.1 * body_h, -length / 2), (0.08, 0.05, 0.035), 3))
+        parts.append(_ball((sx * 0.32 * width, body_y - 0.1 * body_h, -length / 2), (0.1, 0.06, 0.04), HEAD_LIGHT))
+        parts.append(_ball((sx * 0.36 * width, body_y - 0.1 * body_h, length / 2), (0.09, 0.05, 0.04), TAIL_LIGHT))
     return parts
 
 
@@ -303,6 +310,12 @@ class ObjectParams:
             raise ValueError(f"colours must have shape ({NUM_COLOURS}, 3), got {cols.shape}")
         object.__setattr__(self, "proportions", props)
         object.__setattr__(self, "colours", cols)
+
+    def colour_of(self, slot: int) -> np.ndarray:
+        """RGB of a colour slot: a sampled one (0-3) or one of ``FIXED_COLOURS`` (4, ...)."""
+        if slot < NUM_COLOURS:
+            return self.colours[slot]
+        return np.asarray(FIXED_COLOURS[slot - NUM_COLOURS], dtype=np.float64)
 
     @property
     def family_name(self) -> str:

@@ -5,7 +5,7 @@
 * ``control``: the 3D-control scores (angle fits, turn readings, identity consistency, references);
 * ``kid``: KID/FID on Inception (or any) features;
 * ``run``: evaluating a generator or a run folder (``EvalSettings``, ``evaluate_run``, ``pose_curve``);
-* ``ablate``: the paper's ablations, trained and evaluated with one budget.
+* ``ablate``: the paper's ablations, scored from their run folders (training them: ``experiments.ablate``).
 
 Everything public is importable from here, e.g. ``from hologan_lesson.eval import evaluate_run``.
 """

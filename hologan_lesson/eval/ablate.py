@@ -1,25 +1,21 @@
-"""The paper's ablations as runnable variants with one budget: train each, evaluate each, tabulate.
+"""The paper's ablations, the reading side: the variants, the state of their run folders, and their scores.
 
-    python -m hologan_lesson ablate --preset cpu --dataset synthetic [--only full,no_random_views]
-
-Every variant is the same preset (same steps, batch, seed, data) with one part of HoloGAN switched off,
-trained by the course's one ``Trainer`` in its own run folder under one ablation folder:
+Every variant is the same preset (same steps, batch, seed, data) with one part of HoloGAN switched off. Training
+them is orchestration and lives above evaluation, in ``hologan_lesson.experiments.ablate`` (``run_ablation``,
+the ``ablate`` command); this module only reads the finished run folders of one ablation folder:
 
     <out>/ablation.json          what was asked (preset, dataset, overrides, the variants' switches)
     <out>/<variant>/             a normal run folder (config.json, metrics.csv, checkpoints/, eval/)
     <out>/results.csv, .md       KID, pose error and identity consistency per variant, plus references
     <out>/sweeps.png             one identity swept through azimuth by every variant
 
-Running the command again skips finished variants, resumes unfinished ones from their newest checkpoint
-and reuses stored evaluations, so an interrupted ablation loses at most one checkpoint interval.
+and writes the tables and figures (``evaluate_ablation``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +28,7 @@ from ..config import ConfigError, RunConfig, make_config, to_dict
 from ..data import load_dataset
 from ..envcheck import machine_summary
 from ..model.generator import render_views
-from ..utils import get_logger
+from ..utils import get_logger, progress_bars
 from ..viz import sweep_figure
 from .ablate_report import (  # noqa: F401  (re-exported: the ablation's report lives there)
     COLUMNS,
@@ -150,21 +146,6 @@ def _config_difference(a: RunConfig, b: RunConfig) -> str:
     return "; ".join(diffs[:4]) or "no field differs"
 
 
-def _check_manifest(out: Path, manifest: dict) -> None:
-    path = out / ABLATION_FILE
-    if path.is_file():
-        saved = json.loads(path.read_text())
-        for key in ("preset", "dataset", "overrides"):
-            if saved.get(key) != manifest[key]:
-                raise ConfigError(
-                    f"{out} holds an ablation with {key}={saved.get(key)!r}, not {manifest[key]!r}; "
-                    f"resume it with the same settings or choose another --out"
-                )
-        manifest = {**saved, "variants": {**saved.get("variants", {}), **manifest["variants"]}}
-    out.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest, indent=2))
-
-
 def train_wall_minutes(run_dir: Path) -> float:
     """Wall time between the first and last logged step of a run (from metrics.csv), in minutes."""
     rows = runs.read_metrics(run_dir)
@@ -175,34 +156,6 @@ def train_wall_minutes(run_dir: Path) -> float:
     # Include the first logging window: scale the measured span by steps / (steps after the first log).
     span = times[-1] - times[0]
     return span * steps[-1] / max(1, steps[-1] - steps[0]) / 60
-
-
-def train_variant(
-    cfg: RunConfig,
-    run_dir: Path,
-    dataset: Any,
-    progress: bool = True,
-) -> str:
-    """Train one variant to ``cfg.train.steps`` (resuming or skipping as its folder says); return its status."""
-    from ..train import Trainer  # the ablation trains; evaluation itself only reads run folders
-
-    status = run_status(run_dir, cfg)
-    if status == "done":
-        log.info(f"  {run_dir.name}: finished earlier, skipped")
-        return status
-    if status == "stale":  # killed before its first checkpoint: its logs describe steps that are lost
-        for name in (runs.METRICS_FILE, runs.SAMPLES_DIR, runs.SWEEPS_DIR, runs.TENSORBOARD_DIR):
-            target = run_dir / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-    resume = status == "partial"
-    trainer = Trainer(cfg, run_dir, dataset=dataset, resume=resume)
-    what = f"resuming at step {trainer.step}" if resume else "training"
-    log.info(f"  {run_dir.name}: {what} to step {cfg.train.steps}")
-    trainer.fit(progress=progress)
-    return status
 
 
 @dataclass
@@ -243,25 +196,27 @@ def reference_kid(cfg: RunConfig, dataset: Any, feature: torch.nn.Module, settin
     return kid_fid(fresh, real, feature, subset, settings.subsets, settings.fid, settings.seed)
 
 
-def run_ablation(
+@dataclass(frozen=True)
+class AblationJob:
+    """One trained run of an ablation: its variant, its seed (None: the preset's), its config and folder name."""
+
+    variant: str
+    seed: int | None
+    config: RunConfig
+    folder: str
+
+
+def ablation_jobs(
     preset: str,
     dataset: str | None = None,
-    out_dir: str | Path | None = None,
     only: Sequence[str] | None = None,
     overrides: Sequence[str] = (),
-    settings: EvalSettings | None = None,
-    feature: torch.nn.Module | None = None,
-    progress: bool = True,
     seeds: Sequence[int] | None = None,
-) -> AblationResult:
-    """Train (or resume) and evaluate the variants, then write the tables and the figure.
+) -> list[AblationJob]:
+    """The runs of an ablation, in the table's order: each variant asked for (all for None) once per seed.
 
-    ``seeds``: train every variant once per seed (``train.seed``), in ``<out>/<variant>-seed<k>``; the table
-    gets one row per variant and seed. Without it each variant is trained once, in ``<out>/<variant>``.
-    ``feature`` injects a KID/FID feature network (tests, notebooks); otherwise ``settings.features`` decides,
-    and an unavailable extractor is reported before any training starts.
+    A variant that under ``preset`` is the same configuration as the full model is left out, with a message.
     """
-    settings = settings or EvalSettings()
     names = list(only) if only else list(VARIANTS)
     for n in names:
         if n not in VARIANTS:
@@ -273,43 +228,92 @@ def run_ablation(
     for n in same:  # e.g. "no identity loss" under a preset that has none
         log.info(f"[{n}] skipped: under preset {preset!r} it is the same configuration as the full model")
     names = [n for n in names if n not in same]
-    jobs = []  # (variant, seed or None, config, folder)
+    jobs = []
     for seed in seeds if seeds else [None]:
         extra = [] if seed is None else [f"train.seed={seed}"]
         for n in names:
             folder = n if seed is None else f"{n}-seed{seed}"
-            jobs.append((n, seed, variant_config(VARIANTS[n], preset, dataset, [*overrides, *extra]), folder))
-    base = jobs[0][2]
-    out = Path(out_dir) if out_dir else default_out_dir(preset, dataset)
-    _check_manifest(
-        out,
-        {
-            "preset": preset,
-            "dataset": dataset,
-            "overrides": list(overrides),
-            "variants": {n: list(VARIANTS[n].overrides) for n in names},
-        },
-    )
-    device = runs.resolve_device(base.train.device)
+            jobs.append(
+                AblationJob(n, seed, variant_config(VARIANTS[n], preset, dataset, [*overrides, *extra]), folder)
+            )
+    return jobs
 
-    # Fail fast: the feature extractor and the probe come before hours of training.
+
+def scorers(
+    base: RunConfig, settings: EvalSettings, feature: torch.nn.Module | None = None
+) -> tuple[PoseProbe | None, dict[str, float], torch.nn.Module]:
+    """The pose probe (None without true poses) with its accuracy, and the KID/FID feature network (``feature``
+    when given, else as ``settings.features`` says): an unavailable one is reported before any work starts."""
     probe, accuracy = None, {}
     if has_pose_ground_truth(base.data):
-        probe, accuracy = load_or_train_probe(settings.probe_spec(base.data), device=device)
+        probe, accuracy = load_or_train_probe(
+            settings.probe_spec(base.data), device=runs.resolve_device(base.train.device)
+        )
     if feature is None:
         feature = feature_extractor(settings, base.data, probe)
+    return probe, accuracy, feature
 
-    data = load_dataset(base.data)
-    for n, seed, cfg, folder in jobs:
-        label = VARIANTS[n].label + ("" if seed is None else f", seed {seed}")
-        log.info(f"[{folder}] {label}: {' '.join(VARIANTS[n].overrides) or '(no switches)'}")
-        start = time.perf_counter()
-        train_variant(cfg, out / folder, data, progress)
-        log.info(f"  {folder}: {time.perf_counter() - start:.0f} s in this session")
 
+def score_ablation(
+    preset: str,
+    dataset: str | None = None,
+    out_dir: str | Path | None = None,
+    only: Sequence[str] | None = None,
+    overrides: Sequence[str] = (),
+    settings: EvalSettings | None = None,
+    feature: torch.nn.Module | None = None,
+    progress: bool = True,
+    seeds: Sequence[int] | None = None,
+) -> AblationResult:
+    """Score an ablation whose runs are all trained to the end (the arguments of ``experiments.run_ablation``,
+    which trains them); write the tables and figures. A run that is missing or unfinished is a ConfigError."""
+    settings = settings or EvalSettings()
+    jobs = ablation_jobs(preset, dataset, only, overrides, seeds)
+    out = Path(out_dir) if out_dir else default_out_dir(preset, dataset)
+    unfinished = [job.folder for job in jobs if run_status(out / job.folder, job.config) != "done"]
+    if unfinished:
+        raise ConfigError(
+            f"{out} has runs that are not trained to the end: {', '.join(unfinished)}; "
+            f"train them with `python -m hologan_lesson ablate` (hologan_lesson.experiments.ablate.run_ablation)"
+        )
+    with progress_bars(progress):
+        probe, accuracy, feature = scorers(jobs[0].config, settings, feature)
+        data = load_dataset(jobs[0].config.data)
+        asked = {"preset": preset, "dataset": dataset, "overrides": list(overrides), "seeds": seeds}
+        return evaluate_ablation(out, jobs, settings, data, probe, accuracy, feature, asked)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("run_ablation", "train_variant"):  # moved above evaluation in the redesign of issue 21
+        raise ImportError(
+            f"{name} trains, so it moved to hologan_lesson.experiments.ablate; "
+            f"to score an ablation whose runs are trained, use hologan_lesson.eval.ablate.score_ablation"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def evaluate_ablation(
+    out: Path,
+    jobs: Sequence[AblationJob],
+    settings: EvalSettings,
+    data: Any,
+    probe: PoseProbe | None,
+    accuracy: dict[str, float],
+    feature: torch.nn.Module,
+    asked: dict[str, Any],
+) -> AblationResult:
+    """Score the trained variants' run folders under ``out``; write the tables, the figures and ``run_info.json``.
+
+    ``asked``: what the ablation was asked for (``preset``, ``dataset``, ``overrides``, ``seeds``), recorded
+    in ``run_info.json``. Nothing is trained here: every folder must hold a finished run.
+    """
+    base = jobs[0].config
+    device = runs.resolve_device(base.train.device)
+    names = list(dict.fromkeys(job.variant for job in jobs))
     rows: list[dict[str, Any]] = []
     predictions = {}
-    for n, seed, _, folder in jobs:
+    for job in jobs:
+        n, seed, folder = job.variant, job.seed, job.folder
         results = evaluate_run(out / folder, settings, str(device), data, probe, feature)
         predictions.setdefault(n, results.get("predictions"))  # the first seed's sweeps go into the figure
         row = {"kind": "variant", "variant": n, "label": VARIANTS[n].label, "steps": results["step"], "seed": seed}
@@ -340,8 +344,8 @@ def run_ablation(
             ("real renders (a synthetic object)", source.sweep(source.identities(1, settings.seed)[0], views))
         )
     first = {}
-    for n, _, _, folder in jobs:
-        first.setdefault(n, folder)
+    for job in jobs:
+        first.setdefault(job.variant, job.folder)
     for n in names:
         generator, _ = runs.load_generator(out / first[n], device)
         z = generator.sample_z(1, generator=torch.Generator().manual_seed(settings.seed), device=device)
@@ -352,17 +356,18 @@ def run_ablation(
     (out / "probe_accuracy.json").write_text(json.dumps(accuracy, indent=2))
     trained_on = sorted(
         {
-            json.loads((out / f / runs.RUN_INFO_FILE).read_text())["machine"]
-            for _, _, _, f in jobs
-            if (out / f / runs.RUN_INFO_FILE).is_file()
+            json.loads((out / job.folder / runs.RUN_INFO_FILE).read_text())["machine"]
+            for job in jobs
+            if (out / job.folder / runs.RUN_INFO_FILE).is_file()
         }
     )
+    seeds = asked.get("seeds")
     info = {
         "machine": "; ".join(trained_on) or machine_summary(),  # where the variants were trained
         "evaluated_on": machine_summary(),
-        "preset": preset,
-        "dataset": dataset,
-        "overrides": list(overrides),
+        "preset": asked.get("preset"),
+        "dataset": asked.get("dataset"),
+        "overrides": list(asked.get("overrides", ())),
         "seeds": list(seeds) if seeds else None,
         "steps": base.train.steps,
         "batch_size": base.train.batch_size,

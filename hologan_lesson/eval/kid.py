@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from ..config import ConfigError, DataConfig
 from ..data.catalogue import Range
-from ..utils import to_uint8_images
+from ..utils import progress_bar, to_uint8_images
 from .probe import PoseProbe, ProbeFeatures
 from .sources import has_pose_ground_truth
 
@@ -94,11 +94,9 @@ class _Precomputed(nn.Module):
 @torch.no_grad()
 def extract_features(feature: nn.Module, images: Tensor, batch_size: int = 100) -> Tensor:
     """uint8 ``(N, 3, H, W)`` -> ``(N, F)`` float64 on the CPU, in batches."""
-    from tqdm.auto import tqdm
-
     if images.dtype != torch.uint8:
         raise TypeError(f"feature extractors here take uint8 images, got {images.dtype}; use to_uint8_images()")
-    chunks = tqdm(images.split(batch_size), desc="features", unit="batch", leave=False, disable=None)
+    chunks = progress_bar(images.split(batch_size), desc="features", unit="batch", leave=False, show=None)
     return torch.cat([feature(chunk).double().cpu() for chunk in chunks])
 
 

@@ -23,9 +23,9 @@ from torch import Tensor, nn
 from ..config import ConfigError, DataConfig
 from ..data.catalogue import Range
 from ..data.shapes import family_key
-from ..utils import binomial_blur, from_uint8_images, get_logger
+from ..utils import binomial_blur, from_uint8_images, get_logger, progress_bar
 
-PROBE_VERSION = 1
+PROBE_VERSION = 2  # 2: synthetic data v2 (world light, car cues); circular azimuth head
 PROBE_FORMAT = "hologan-lesson-pose-probe-v1"
 PROBE_SEED = 1000  # render seed of the probe's images: the GAN's synthetic training sets use seed 0
 POSE_MARGIN = 15.0  # degrees the probe's training range extends beyond the data's range on each side
@@ -47,6 +47,7 @@ class ProbeSpec:
     elevation_range: Range = (-15.0, 45.0)
     families: tuple[str, ...] = ()  # object families it is trained on (empty: all five)
     seed: int = PROBE_SEED
+    circular: bool = False  # azimuth read as (cos, sin): a range of a full circle, with no seam
 
     @classmethod
     def for_data(cls, data: DataConfig, **overrides: Any) -> ProbeSpec:
@@ -56,6 +57,16 @@ class ProbeSpec:
         at 32 px, and one small probe then serves every resolution at CPU cost.
         """
         az, el = tuple(data.azimuth_range), tuple(data.elevation_range)
+        if az[1] - az[0] + 2 * POSE_MARGIN >= 360.0:  # wide ranges: the whole circle, read without a seam
+            return dataclasses.replace(
+                cls(
+                    azimuth_range=(az[0], az[0] + 360.0),
+                    elevation_range=(el[0] - POSE_MARGIN, el[1] + POSE_MARGIN),
+                    families=family_key(data.families),
+                    circular=True,
+                ),
+                **overrides,
+            )
         spec = cls(
             azimuth_range=(az[0] - POSE_MARGIN, az[1] + POSE_MARGIN),
             elevation_range=(el[0] - POSE_MARGIN, el[1] + POSE_MARGIN),
@@ -74,6 +85,7 @@ class ProbeSpec:
             f"_lr{f(self.lr)}_w{self.width}_h{f(self.held_out)}_az{f(self.azimuth_range[0])}_{f(self.azimuth_range[1])}"
             f"_el{f(self.elevation_range[0])}_{f(self.elevation_range[1])}_s{self.seed}"
             + ("_" + "-".join(self.families) if self.families else "")
+            + ("_circ" if self.circular else "")
         )
 
 
@@ -106,7 +118,8 @@ class PoseProbe(nn.Module):
             c_in, c, size = c, min(2 * c, 4 * spec.width), size // 2
         self.trunk = nn.Sequential(*layers)
         self.embed = nn.Sequential(nn.Flatten(), nn.Linear(c_in * 16, self.feature_dim), nn.ReLU(inplace=True))
-        self.pose = nn.Linear(self.feature_dim, 2)  # normalised (azimuth, elevation)
+        # normalised (azimuth, elevation), or (cos azimuth, sin azimuth, elevation) for a circular probe
+        self.pose = nn.Linear(self.feature_dim, 3 if spec.circular else 2)
         self.family = nn.Linear(self.feature_dim, num_families)  # logits
         self.colour = nn.Linear(self.feature_dim, 3)  # body colour (colour slot 0), RGB in [0, 1]
 
@@ -126,14 +139,24 @@ class PoseProbe(nn.Module):
         return {"pose": self.pose(h), "family": self.family(h), "colour": self.colour(h)}
 
     def degrees(self, pose: Tensor) -> Tensor:
-        """Normalised ``(N, 2)`` pose -> degrees (azimuth, elevation)."""
+        """The pose head's output -> degrees ``(N, 2)`` (azimuth, elevation); a circular probe's azimuth lies in
+        ``[lo, lo + 360)`` of its range."""
         lo, hi = self._ranges(pose)
-        return lo + (pose + 1) / 2 * (hi - lo)
+        if not self.spec.circular:
+            return lo + (pose + 1) / 2 * (hi - lo)
+        azimuth = torch.rad2deg(torch.atan2(pose[:, 1], pose[:, 0]))
+        azimuth = lo[0] + torch.remainder(azimuth - lo[0], 360.0)
+        elevation = lo[1] + (pose[:, 2] + 1) / 2 * (hi[1] - lo[1])
+        return torch.stack([azimuth, elevation], 1)
 
     def normalise(self, degrees: Tensor) -> Tensor:
-        """Degrees ``(N, 2)`` -> the probe's normalised pose targets."""
+        """Degrees ``(N, 2)`` -> the probe's pose targets: ``(N, 2)`` in [-1, 1], or ``(N, 3)`` when circular."""
         lo, hi = self._ranges(degrees)
-        return (degrees - lo) / (hi - lo) * 2 - 1
+        scaled = (degrees - lo) / (hi - lo) * 2 - 1
+        if not self.spec.circular:
+            return scaled
+        azimuth = torch.deg2rad(degrees[:, 0])
+        return torch.stack([azimuth.cos(), azimuth.sin(), scaled[:, 1]], 1)
 
     def _ranges(self, like: Tensor) -> tuple[Tensor, Tensor]:
         s = self.spec
@@ -234,8 +257,9 @@ def _probe_images(spec: ProbeSpec, root: str | os.PathLike | None, progress: boo
 def probe_accuracy(probe: PoseProbe, images: Tensor, truth: dict[str, Tensor]) -> dict[str, float]:
     """Mean absolute pose errors (degrees), family accuracy and body-colour error (0-255 units)."""
     pred = probe.predict(from_uint8_images(images))
+    az_error = torch.remainder(pred["azimuth"] - truth["pose"][:, 0] + 180.0, 360.0) - 180.0  # shortest way round
     return {
-        "azimuth_mae": float((pred["azimuth"] - truth["pose"][:, 0]).abs().mean()),
+        "azimuth_mae": float(az_error.abs().mean()),
         "elevation_mae": float((pred["elevation"] - truth["pose"][:, 1]).abs().mean()),
         "family_accuracy": float((pred["family"].argmax(1) == truth["family"]).float().mean()),
         "colour_mae": float((pred["colour"] - truth["colour"]).abs().mean() * 255),
@@ -254,8 +278,6 @@ def train_probe(
     ``progress``: True shows the render and training bars, False neither, None (default) the training bar when
     the output is a terminal.
     """
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
     images, truth = _probe_images(spec, root, bool(progress))
     n = len(images)
@@ -278,9 +300,7 @@ def train_probe(
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
     targets = probe.normalise(truth["pose"])  # (N, 2) in about [-1, 1]
     probe.train()
-    bar = tqdm(
-        total=total, desc="pose probe", unit="step", leave=False, disable=None if progress is None else not progress
-    )
+    bar = progress_bar(total=total, desc="pose probe", unit="step", leave=False, show=progress)
     for _ in range(spec.epochs):
         order = train_idx[torch.randperm(len(train_idx), generator=gen)]
         for k in range(steps_per_epoch):
@@ -343,6 +363,7 @@ def load_probe(path: str | os.PathLike, device: str | torch.device = "cpu") -> t
     spec_data["azimuth_range"] = tuple(spec_data["azimuth_range"])
     spec_data["elevation_range"] = tuple(spec_data["elevation_range"])
     spec_data["families"] = tuple(spec_data.get("families", ()))
+    spec_data["circular"] = bool(spec_data.get("circular", False))
     probe = PoseProbe(ProbeSpec(**spec_data)).to(device)
     probe.load_state_dict(payload["state_dict"])
     return probe.eval(), dict(payload["accuracy"])

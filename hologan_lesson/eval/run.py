@@ -211,8 +211,23 @@ def pose_curve(run_dir: str | os.PathLike, settings: EvalSettings) -> list[dict[
 
 def format_control(r: dict[str, Any]) -> str:
     """One line per reading of 3D control, each with its noise floor."""
-    lines = [
-        f"step {r.get('step', '?')}: azimuth signed |r| {abs(r['azimuth_corr']):.2f} (null {r['null_signed_r']:.2f}), "
+    lines = []
+    if "azimuth_circ_error" in r:
+        lines.append(
+            f"step {r.get('step', '?')}: azimuth on the circle: error {r['azimuth_circ_error']:.1f}° "
+            f"(null {r['null_circ_error']:.1f}°; score 1 − err/90 = {r['azimuth_circ_score']:.2f}), sign "
+            f"{int(r['azimuth_circ_sign']):+d}, turning {r['azimuth_circ_turning']:.0%} "
+            f"(null {r['null_circ_turning']:.0%}; an identity turns at ≤ 20° error), one shared frame "
+            f"{r['azimuth_circ_shared_error']:.1f}°, opposite {r['azimuth_circ_opposite']:.0%}"
+        )
+    if "fold_even" in r:
+        lines.append(
+            f"  fold test: G(z, θ) vs G(z, −θ) {r['fold_even']:.2f}, its mirror image vs G(z, −θ) "
+            f"{r['fold_mirror']:.2f} (distances / two random views' distance; a fold drives one towards 0)"
+        )
+    lines += [
+        ("  linear fit: " if lines else f"step {r.get('step', '?')}: ")
+        + f"azimuth signed |r| {abs(r['azimuth_corr']):.2f} (null {r['null_signed_r']:.2f}), "
         f"error {r['azimuth_error']:.1f}°, sign {r['azimuth_sign']:+d}, turning {r['azimuth_turning']:.0%} "
         f"(null {r['null_turning']:.0%}), opposite {r['azimuth_opposite']:.0%}",
         f"  unsigned r {r['azimuth_unsigned_corr']:.2f} (null {r['null_unsigned_r']:.2f}) at frame offset "

@@ -50,6 +50,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("03", "generator", "AdaIN style control and the generator", "`AdaIN`, `HoloGANGenerator`", "CPU"),
     Lesson("03b", "meet_the_data", "Meet the data", "synthetic objects with true pose; CelebA crops", "CPU"),
     Lesson("04", "style_discriminator", "The multi-scale style discriminator", "`HoloGANDiscriminator`", "CPU"),
+    Lesson("04b", "gan_losses", "The GAN losses and what style buys", "non-saturating and style losses", "CPU"),
     Lesson("05", "identity_loss", "The identity (latent regression) loss", "`identity_loss`", "CPU"),
     Lesson("06", "training", "Training HoloGAN", "the training step and the trainer", "CPU; GPU for full runs"),
     Lesson(
@@ -61,7 +62,16 @@ LESSONS: tuple[Lesson, ...] = (
         extras=("metrics",),
     ),
     Lesson("08", "explorer", "Explore a trained HoloGAN", "an interactive viewer", "CPU"),
+    Lesson("09", "what_came_next", "What came next", "BlockGAN, GRAF/pi-GAN, GIRAFFE and EG3D in toy form", "CPU"),
 )
+
+
+def setup(number: str, seed: int = 0) -> None:
+    """The first line of every lesson: seed the random generators, install friendly messages for errors in
+    exercise cells, and print the machine and profile (see ``hologan_lesson.lessons.notebook``)."""
+    from .notebook import setup as _setup
+
+    _setup(number, seed)
 
 
 def colab_url(path: str) -> str:

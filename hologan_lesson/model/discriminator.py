@@ -32,6 +32,7 @@ class DiscriminatorOutput(NamedTuple):
     style_logits: list[Tensor]  # one (N,) per instance-normed layer ((2N,) with style_concat="batch")
     style_stats: list[Tensor]  # one (N, 2C) per layer: [mean, std] ((2N, C) with style_concat="batch")
     latent: Tensor | None  # (N, z_dim) in (-1, 1), the regressed z; None without an identity head
+    view: Tensor | None = None  # (N, 3): (cos azimuth, sin azimuth, elevation in radians); None without a view head
 
 
 def instance_statistics(x: Tensor, statistic: str = "std", eps: float = EPS) -> tuple[Tensor, Tensor]:
@@ -122,6 +123,8 @@ class HoloGANDiscriminator(nn.Module):
             if cfg.identity_head
             else None
         )
+        # pi-GAN (Chan et al. 2021): a head that reads the view a fake was rendered at; see losses.view_loss.
+        self.view_head = _init_linear(nn.Linear(flat, 3)) if cfg.view_head else None
 
     def forward(self, images: Tensor) -> DiscriminatorOutput:
         """Score a batch of images; see ``DiscriminatorOutput`` for the shapes."""
@@ -142,7 +145,8 @@ class HoloGANDiscriminator(nn.Module):
         flat = h.flatten(1)  # (N, C_last·4·4)
         logit = self.logit_head(flat).squeeze(1)  # (N,)
         latent = self.identity_head(flat) if self.identity_head is not None else None  # (N, z_dim)
-        return DiscriminatorOutput(logit, style_logits, style_stats, latent)
+        view = self.view_head(flat) if self.view_head is not None else None  # (N, 3)
+        return DiscriminatorOutput(logit, style_logits, style_stats, latent, view)
 
 
 def _validate(cfg: DiscriminatorConfig) -> None:

@@ -272,8 +272,11 @@ def render_views(
 
 
 def azimuth_sweep(n: int, azimuth_range: tuple[float, float] = (-60.0, 60.0), elevation: float = 0.0) -> Tensor:
-    """``n`` views evenly spaced in azimuth at a fixed elevation: ``(n, 2)`` degrees."""
-    azimuth = torch.linspace(azimuth_range[0], azimuth_range[1], n)
+    """``n`` views evenly spaced in azimuth at a fixed elevation: ``(n, 2)`` degrees.
+
+    A range of a full circle (360° or more) leaves out its last view, which would repeat the first."""
+    lo, hi = azimuth_range
+    azimuth = torch.linspace(lo, hi, n + 1)[:-1] if hi - lo >= 360.0 else torch.linspace(lo, hi, n)
     return torch.stack([azimuth, torch.full_like(azimuth, elevation)], dim=1)
 
 

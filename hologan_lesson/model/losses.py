@@ -4,7 +4,7 @@ The building blocks are unweighted; ``discriminator_loss`` and ``generator_loss`
 from ``LossConfig`` and return ``(total, terms)`` where ``terms`` holds each *weighted* contribution
 (``total == sum(terms.values())``). Term names, also the training log's CSV columns:
 
-    discriminator: d_adv, d_style, d_identity        generator: g_adv, g_style, g_identity
+    discriminator: d_adv, d_style, d_identity, d_view        generator: g_adv, g_style, g_identity, g_view
 
 A term whose weight is 0, or whose head the discriminator does not have, is not computed at all:
 it is absent from ``terms`` and adds nothing to ``total`` or to any gradient.
@@ -69,10 +69,27 @@ def identity_loss(z_hat: Tensor, z: Tensor) -> Tensor:
     return (z_hat - z).pow(2).mean()
 
 
+def view_targets(views: Tensor) -> Tensor:
+    """``(N, 2)`` views in degrees (azimuth, elevation) -> ``(N, 3)``: cos and sin of azimuth (no seam at
+    ±180°), elevation in radians."""
+    az, el = torch.deg2rad(views.float()).unbind(1)
+    return torch.stack([az.cos(), az.sin(), el], 1)
+
+
+def view_loss(view_hat: Tensor, views: Tensor) -> Tensor:
+    """pi-GAN's position penalty: mean squared error between D's reading of a fake's view and the view it was
+    rendered at (unweighted). Only *sampled* views of fakes are used: real images' poses are never seen."""
+    return F.mse_loss(view_hat.float(), view_targets(views).to(view_hat.device))
+
+
 def discriminator_loss(
-    out_real: DiscriminatorOutput, out_fake: DiscriminatorOutput, z: Tensor | None, cfg: LossConfig
+    out_real: DiscriminatorOutput,
+    out_fake: DiscriminatorOutput,
+    z: Tensor | None,
+    cfg: LossConfig,
+    views: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
-    """Weighted D loss from D's outputs on real and (detached) fake images; ``z`` made the fakes."""
+    """Weighted D loss from D's outputs on real and (detached) fake images; ``z`` and ``views`` made the fakes."""
     terms: dict[str, Tensor] = {}
     if cfg.adversarial_weight:
         terms["d_adv"] = cfg.adversarial_weight * gan_loss_d(out_real.logit, out_fake.logit)
@@ -80,13 +97,15 @@ def discriminator_loss(
         terms["d_style"] = cfg.style_weight * style_loss_d(out_real.style_logits, out_fake.style_logits)
     if cfg.identity_weight and out_fake.latent is not None:
         terms["d_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
+    if cfg.view_weight and out_fake.view is not None:
+        terms["d_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views))
     return _total(terms, "discriminator"), terms
 
 
 def generator_loss(
-    out_fake: DiscriminatorOutput, z: Tensor | None, cfg: LossConfig
+    out_fake: DiscriminatorOutput, z: Tensor | None, cfg: LossConfig, views: Tensor | None = None
 ) -> tuple[Tensor, dict[str, Tensor]]:
-    """Weighted G loss from D's outputs on (non-detached) fake images made from ``z``."""
+    """Weighted G loss from D's outputs on (non-detached) fake images made from ``z`` at ``views``."""
     terms: dict[str, Tensor] = {}
     if cfg.adversarial_weight:
         terms["g_adv"] = cfg.adversarial_weight * gan_loss_g(out_fake.logit)
@@ -94,7 +113,15 @@ def generator_loss(
         terms["g_style"] = cfg.style_weight * style_loss_g(out_fake.style_logits)
     if cfg.identity_weight and out_fake.latent is not None:
         terms["g_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
+    if cfg.view_weight and out_fake.view is not None:
+        terms["g_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views))
     return _total(terms, "generator"), terms
+
+
+def _need_views(views: Tensor | None) -> Tensor:
+    if views is None:
+        raise ValueError("view_weight > 0 and D has a view head, but the fakes' views were not passed")
+    return views
 
 
 def _need_z(z: Tensor | None) -> Tensor:

@@ -43,10 +43,11 @@ with tempfile.TemporaryDirectory() as tmp:
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from hologan_lesson import profile, seed_everything
+from hologan_lesson import profile
 from hologan_lesson.envcheck import environment_report, machine_summary
+from hologan_lesson.lessons import course
 
-seed_everything(0)
+course.setup("00")  # seeds the random generators, and friendly messages for errors in exercise cells
 
 # %% [markdown]
 # ## The pipeline in one picture
@@ -97,7 +98,7 @@ display(Markdown("\n".join(rows)))
 # | profile | meant for | work size |
 # |---|---|---|
 # | `ci` | automated tests | seconds per notebook |
-# | `cpu` | a laptop or a Colab CPU session | about a minute per notebook |
+# | `cpu` | a laptop or a Colab CPU session | a few minutes per notebook at most |
 # | `gpu` | a Colab GPU or a workstation | full experiments |
 #
 # Unset, it is `gpu` when PyTorch sees CUDA and `cpu` otherwise.
@@ -124,7 +125,15 @@ print("profile is one of ci/cpu/gpu:", profile() in ("ci", "cpu", "gpu"))
 # ```
 #
 # **Colab.** Click the badge at the top of any lesson. Its first cell installs the course library when it
-# runs on Colab (and does nothing elsewhere). For lessons 06–07 choose *Runtime → Change runtime type → GPU*.
+# runs on Colab (and does nothing elsewhere). Every lesson runs on a CPU runtime; a GPU (*Runtime → Change
+# runtime type*) only matters for the `gpu` profile's full-size runs in lessons 06–07.
+#
+# **Work in the student notebooks.** Each lesson also comes as an exercise copy in `notebooks/student/` (its
+# Colab badge is at its top): the same lesson, unexecuted, and each exercise cell raises `NotImplementedError`
+# until you write it. The loop: **write** your code in the exercise cell (it starts with `# Exercise K`) and run
+# it; **check** it with the cell below it, which runs every test and names what is wrong; if you are stuck, open
+# the folded hints under the exercise one at a time (the idea, a nudge, then the solution); **compare** with the
+# solved, executed lesson in `notebooks/`. The exercise at the end of this lesson is a first try of that loop.
 #
 # **The main job.** `python -m hologan_lesson demo` first writes the shipped model's turntable, then builds the
 # synthetic cars and trains a small HoloGAN on the CPU (about 4 minutes on two idle cores), and ends by printing
@@ -136,12 +145,15 @@ print("profile is one of ci/cpu/gpu:", profile() in ("ci", "cpu", "gpu"))
 # Put the five stages of the generator in order. Use these names:
 # `"constant"`, `"3d convs"`, `"rotation"`, `"projection"`, `"2d convs"`.
 #
-# **Exercise.** Make `my_pipeline_order()` return the five names as a list, in the order the generator applies
+# **Exercise 1.** Make `my_pipeline_order()` return the five names as a list, in the order the generator applies
 # them (the picture above is the answer if you get stuck), then run the check cell.
 
 # %%
 def my_pipeline_order() -> list[str]:
-    # HINT: return a list of the five names, first stage first, e.g. return ["constant", ...]
+    # HINT 1: the generator starts from something learnt that does not depend on the image, and ends with the
+    # HINT 1: picture
+    # HINT 2: the rotation needs 3D features to turn, and the projection must see them already turned; list the five
+    # HINT 2: names in that order
     # BEGIN SOLUTION
     return ["constant", "3d convs", "rotation", "projection", "2d convs"]
     # END SOLUTION
@@ -181,7 +193,8 @@ check_pipeline(my_pipeline_order)
 #
 # ## Links
 #
-# * Paper: [HoloGAN, Nguyen-Phuoc et al. 2019 (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326)
+# * Paper: [HoloGAN, Nguyen-Phuoc et al. 2019 (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326); AdaIN, which
+#   styles the generator's layers: [Huang & Belongie 2017 (arXiv 1703.06868)](https://arxiv.org/abs/1703.06868)
 # * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
 # * Fidelity notes: [how this course differs from the paper and the official code](../docs/fidelity.md)
 # * Next: [01 — Rigid-body rotation of 3D features](01_rotation.ipynb); every lesson is in the course map above.

@@ -27,14 +27,12 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from hologan_lesson import seed_everything
-from hologan_lesson.envcheck import machine_summary
+from hologan_lesson.lessons import course
 from hologan_lesson.model.rotation import rotate_volume, rotation_matrix
 from hologan_lesson.lessons.toy_render import axes_object, chair_object
 from hologan_lesson.viz import render_voxels, show_images
 
-seed_everything(0)
-print(machine_summary())
+course.setup("01")
 
 # %% [markdown]
 # ## 1. The matrices, by hand
@@ -45,8 +43,10 @@ print(machine_summary())
 
 # %%
 def my_rotation_matrix(azimuth: float, elevation: float) -> torch.Tensor:
-    # HINT: a, e = math.radians(azimuth), math.radians(elevation); build R_y (about y) and R_x (about x) with
-    # HINT: torch.tensor([[...], [...], [...]]) and return R_x @ R_y, a (3, 3) tensor
+    # HINT 1: build the two elementary rotations from the formulas above and multiply them: the azimuth turn first,
+    # HINT 1: then the elevation tilt
+    # HINT 2: math.cos and math.sin want radians (math.radians); write each matrix row by row with torch.tensor, and
+    # HINT 2: remember that in a product the matrix applied first stands on the right
     # BEGIN SOLUTION
     a, e = math.radians(azimuth), math.radians(elevation)
     R_y = torch.tensor([[math.cos(a), 0, math.sin(a)], [0, 1, 0], [-math.sin(a), 0, math.cos(a)]])
@@ -107,8 +107,10 @@ show_images(render_voxels(torch.cat([axes, chair])), nrow=2, scale=4, title="fro
 def my_rotate_volume(volume: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
     n = volume.shape[0]  # volume: (N, C, D, H, W)
     R = R.expand(n, 3, 3) if R.ndim == 2 else R  # (N, 3, 3)
-    # HINT: theta = cat([R transposed (dims 1, 2), zeros (N, 3, 1)], dim=2); grid = F.affine_grid(theta,
-    # HINT: list(volume.shape), align_corners=False); return F.grid_sample(volume, grid, align_corners=False)
+    # HINT 1: inverse warping: every output voxel p reads the input at R^T p, and affine_grid turns a (N, 3, 4)
+    # HINT 1: matrix into exactly those read positions
+    # HINT 2: theta is R transposed (swap dims 1 and 2 of the batch) with a zero translation column appended (N, 3,
+    # HINT 2: 1); the grid needs the full size list(volume.shape); pass align_corners=False to both calls
     # BEGIN SOLUTION
     theta = torch.cat([R.transpose(1, 2), torch.zeros(n, 3, 1)], dim=2)  # (N, 3, 4): output -> input coords
     grid = F.affine_grid(theta, list(volume.shape), align_corners=False)  # (N, D, H, W, 3), ordered (x, y, z)
@@ -173,8 +175,8 @@ def rotate_with(volume, theta3x3):
     return F.grid_sample(volume, grid, align_corners=False)
 
 
-R30 = rotation_matrix(40.0, 0.0)
-pair = torch.cat([rotate_with(axes, R30.T), rotate_with(axes, R30)])
+R40 = rotation_matrix(40.0, 0.0)
+pair = torch.cat([rotate_with(axes, R40.T), rotate_with(axes, R40)])
 show_images(render_voxels(pair), nrow=2, scale=4, labels=["theta = Rᵀ (right)", "theta = R (turns back)"])
 
 # %% [markdown]
@@ -249,6 +251,8 @@ plt.show()
 # ## Links
 #
 # * Paper: [HoloGAN, Nguyen-Phuoc et al. 2019 (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 3.1
+# * Spatial transformers, where `affine_grid` and `grid_sample` come from: [Jaderberg et al. 2015 (arXiv
+#   1506.02025)](https://arxiv.org/abs/1506.02025)
 # * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
 # * Fidelity notes: [Rotation and views](../docs/fidelity.md#rotation-and-views)
 # * Previous: [00 — Welcome](00_welcome.ipynb) · Next: [02 — The projection unit](02_projection.ipynb)

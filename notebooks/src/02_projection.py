@@ -18,14 +18,13 @@ import torch
 from einops import rearrange
 from torch import nn
 
-from hologan_lesson import count_parameters, pick, seed_everything
-from hologan_lesson.envcheck import machine_summary
+from hologan_lesson.lessons import course
+from hologan_lesson import count_parameters, pick
 from hologan_lesson.model.projection import ProjectionUnit
 from hologan_lesson.lessons.toy_render import fit_projection_toy, random_voxel_scenes, render_scenes
 from hologan_lesson.viz import show_images
 
-seed_everything(0)
-print(machine_summary())
+course.setup("02")
 
 # %% [markdown]
 # ## 1. Why a sum or a max over depth cannot occlude
@@ -69,14 +68,19 @@ print("sums over depth identical:", torch.allclose(sums[0], sums[1]))
 class MyProjectionUnit(nn.Module):
     def __init__(self, channels: int, depth: int, out_channels: int):
         super().__init__()
-        # HINT: self.conv = nn.Conv2d(<how many input channels?>, out_channels, kernel_size=1)
+        # HINT 1: after the reshape every depth slice of every channel is its own input channel
+        # HINT 2: a 2D convolution with kernel size 1: how many channels come in once C channels of depth D are
+        # HINT 2: stacked?
         # BEGIN SOLUTION
         self.conv = nn.Conv2d(channels * depth, out_channels, kernel_size=1)
         # END SOLUTION
         self.act = nn.LeakyReLU(0.2)
 
     def forward(self, volume: torch.Tensor) -> torch.Tensor:
-        # HINT: stacked = rearrange(volume, "n c d h w -> n (c d) h w"); return self.act(self.conv(stacked))
+        # HINT 1: fold the depth axis into the channel axis, then apply the conv and the nonlinearity you built in
+        # HINT 1: __init__
+        # HINT 2: einops' rearrange with the pattern 'n c d h w -> n (c d) h w' (channel-major), or flatten dims 1
+        # HINT 2: and 2
         # BEGIN SOLUTION
         stacked = rearrange(volume, "n c d h w -> n (c d) h w")  # (N, C·D, H, W): depth slices become channels
         return self.act(self.conv(stacked))  # (N, out, H, W)
@@ -93,7 +97,7 @@ check_projection_unit(MyProjectionUnit)
 # %% [markdown]
 # In the 64 px generator the rotated volume is `(N, 64, 16, 16, 16)`, so the 1×1 conv sees 64·16 = 1024
 # channels per pixel and outputs 1024 (ReLU, as the official 64 px code); at 128 px the paper's LeakyReLU is
-# used. The library version, `hologan_lesson.projection.ProjectionUnit`, takes the nonlinearity as an option.
+# used. The library version, `hologan_lesson.model.projection.ProjectionUnit`, takes the nonlinearity as an option.
 
 # %%
 # NBVAL_CHECK_OUTPUT

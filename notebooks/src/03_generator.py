@@ -18,17 +18,16 @@ import torch
 import torch.nn.functional as F
 from IPython.display import display
 
-from hologan_lesson import count_parameters, pick, seed_everything
+from hologan_lesson.lessons import course
+from hologan_lesson import count_parameters, pick
 from hologan_lesson.model.adain import AdaIN, StyleMapping, adain
 from hologan_lesson.config import generator_config
-from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.model.generator import HoloGANGenerator, azimuth_sweep, elevation_sweep
 from hologan_lesson.model.rotation import rotate_volume, view_to_rotation
 from hologan_lesson.viz import plot_adain_statistics, plot_rotation_sweep, plot_style_mixing, show_images, stretch
 from hologan_lesson.widgets import view_panel
 
-seed_everything(0)
-print(machine_summary())
+course.setup("03")
 
 # %% [markdown]
 # ## 1. AdaIN from scratch
@@ -56,14 +55,16 @@ print(machine_summary())
 # %%
 def my_adain(x: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     spatial = tuple(range(2, x.ndim))  # (H, W) or (D, H, W)
-    # HINT: mean = x.mean(dim=spatial, keepdim=True); var = x.var(dim=spatial, keepdim=True, correction=0);
-    # HINT: normalised = (x - mean) / torch.sqrt(var + eps)
+    # HINT 1: instance norm: each sample and channel has its own mean and variance over the spatial positions only
+    # HINT 2: reduce over the dims in `spatial` with keepdim=True; the variance is the biased one (correction=0),
+    # HINT 2: and eps goes inside the square root
     # BEGIN SOLUTION
     mean = x.mean(dim=spatial, keepdim=True)  # (N, C, 1, 1[, 1])
     var = x.var(dim=spatial, keepdim=True, correction=0)  # biased, like tf.nn.moments in the official code
     normalised = (x - mean) / torch.sqrt(var + eps)  # every (n, c): mean 0, std 1
     # END SOLUTION
-    # HINT: style_shape = (*scale.shape, *[1] * len(spatial)); return normalised * scale.view(style_shape) + ...
+    # HINT 1: scale and bias are one number per sample and channel: they must broadcast over every spatial position
+    # HINT 2: view them as (N, C) followed by one 1 per spatial dim, then scale times normalised plus bias
     # BEGIN SOLUTION
     style_shape = (*scale.shape, *[1] * len(spatial))  # (N, C) -> (N, C, 1, 1[, 1]) to broadcast
     return normalised * scale.view(style_shape) + bias.view(style_shape)
@@ -196,8 +197,10 @@ def my_forward(G: HoloGANGenerator, z, view: torch.Tensor, verbose: bool = False
     for i, block in enumerate(G.blocks3d):
         h = block(h, z_shape)  # (N, C, D, H, W)
         show(f"blocks3d.{i}", h)
-    # HINT: h = G.rotate(h, view), then G.post_rotation(h), then G.project(h) (call show(...) after each if
-    # HINT: you like); the view enters here and nowhere else
+    # HINT 1: the view enters the generator here and nowhere else: turn the 3D volume, finish it in 3D, then make it
+    # HINT 1: 2D
+    # HINT 2: the generator has a method for each of the three stages, named after what it does (rotate,
+    # HINT 2: post_rotation, project); call show(...) after each if you like
     # BEGIN SOLUTION
     h = G.rotate(h, view)  # (N, C, 16, 16, 16): the only place the view enters
     show("rotate", h)
@@ -431,6 +434,9 @@ display(panel)
 # ## Links
 #
 # * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 3 and Figures 6-7
+# * [AdaIN: Huang & Belongie 2017 (arXiv 1703.06868)](https://arxiv.org/abs/1703.06868) ·
+#   [StyleGAN: Karras et al. 2019 (arXiv 1812.04948)](https://arxiv.org/abs/1812.04948) ·
+#   [DCGAN: Radford et al. 2015 (arXiv 1511.06434)](https://arxiv.org/abs/1511.06434)
 # * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
 # * Fidelity notes: [Generator](../docs/fidelity.md#generator)
 # * Previous: [02 — The projection unit](02_projection.ipynb) · Next: [03b — Meet the data](03b_meet_the_data.ipynb)

@@ -14,19 +14,12 @@
 # 5. how each real dataset (CelebA, Cars, Chairs, LSUN bedrooms, Cats) is prepared.
 
 # %%
-import json
-import shutil
-import tempfile
-import warnings
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
-from hologan_lesson import pick, seed_everything
-from hologan_lesson.config import DataConfig
+from hologan_lesson.lessons import course
+from hologan_lesson import pick
 from hologan_lesson.data import (
     FAMILIES,
     ImageFolderDataset,
@@ -38,17 +31,9 @@ from hologan_lesson.data import (
     sample_object_params,
     voxelize,
 )
-from hologan_lesson.data.fakes import fake_face, write_fake_dataset
-from hologan_lesson.data.images import celeba_crop_size, center_crop_box
-from hologan_lesson.data.prepare import SPECS
-from hologan_lesson.data.render import render_layers
 from hologan_lesson.data.catalogue import POSE_RANGES
-from hologan_lesson.model.rotation import rotate_volume, rotation_matrix
-from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.viz import composite_front_to_back, show_images
 
-seed_everything(0)
-print(machine_summary())
+course.setup("03b")
 
 # %% [markdown]
 # ## 1. Synthetic objects with ground-truth pose
@@ -123,6 +108,8 @@ plt.show()
 # front towards image-left; positive elevation shows its top.**
 
 # %%
+from hologan_lesson.viz import composite_front_to_back, show_images
+
 params = sample_object_params(7, family="chair")
 azimuths = torch.arange(-60, 61, 20).float()
 strip = render_views(params, torch.stack([azimuths, torch.full_like(azimuths, 15.0)], 1))  # (7, 3, 64, 64)
@@ -139,6 +126,9 @@ show_images(strip, nrow=7, scale=2.5, title="elevation sweep (azimuth 30°)", la
 # front to back, and compare with the ray-cast render at the same pose. (The test suite checks every family.)
 
 # %%
+from hologan_lesson.data.render import render_layers
+from hologan_lesson.model.rotation import rotate_volume, rotation_matrix
+
 volume = voxelize(params, 64)[None]  # (1, 4, D, H, W): unshaded colours + occupancy
 az, el = 40.0, 20.0
 rotated = rotate_volume(volume, rotation_matrix(az, el))
@@ -193,6 +183,10 @@ show_images(torch.stack(images), nrow=per_family, scale=2.0, title="each row one
 # like an aligned CelebA image.
 
 # %%
+from PIL import Image, ImageDraw
+from hologan_lesson.data.fakes import fake_face, write_fake_dataset
+from hologan_lesson.data.images import celeba_crop_size, center_crop_box
+
 face = fake_face(np.random.default_rng(3))  # PIL image, 178 x 218
 boxes = {
     64: center_crop_box(178, 218, celeba_crop_size(64)),
@@ -226,6 +220,8 @@ for res, box in boxes.items():
 # every skipped file with its reason. Each dataset has a script in `data_scripts/`:
 
 # %%
+from hologan_lesson.data.prepare import SPECS
+
 for name, spec in SPECS.items():
     print(f"{name:7s} python {spec.script} --source <download> --resolution 64")
     print(f"        {spec.notes}\n")
@@ -242,6 +238,10 @@ print(manual_steps("celeba", raw_folder="$HOLOGAN_DATA/raw"))  # the scripts pri
 # `prepare_dataset` is what the script calls; it skips and reports what it cannot read.
 
 # %%
+from pathlib import Path
+import json
+import tempfile
+
 workdir = Path(tempfile.mkdtemp(prefix="hologan_03b_"))
 source = write_fake_dataset("celeba", workdir / "img_align_celeba", n=pick(ci=8, cpu=16), as_zip=True)
 prepared = prepare_dataset("celeba", source, workdir / "celeba_64", resolution=64, progress=False, workers=1)
@@ -256,6 +256,8 @@ for item in manifest["skipped"]:
 # default `$HOLOGAN_DATA/celeba_64`), and tells you which script to run when it is missing.
 
 # %%
+from hologan_lesson.config import DataConfig
+
 faces = make_dataset(DataConfig(name="celeba", resolution=64, root=str(prepared)))
 print(type(faces).__name__, "with", len(faces), "images of shape", tuple(faces[0].shape))
 show_images(torch.stack([faces[i] for i in range(8)]), nrow=8, scale=2.0, title="prepared stand-in faces")
@@ -270,6 +272,9 @@ except FileNotFoundError as err:
 # cannot decode (listing them) instead of stopping.
 
 # %%
+import shutil
+import warnings
+
 raw = workdir / "my_images"
 write_fake_dataset("lsun", raw, n=4)
 with warnings.catch_warnings(record=True) as caught:
@@ -291,8 +296,10 @@ shutil.rmtree(workdir)
 
 # %%
 def my_center_crop(image: np.ndarray, size: int) -> np.ndarray:
-    # HINT: h, w = image.shape[:2]; raise ValueError if size > h or size > w; top, left = (h - size) // 2,
-    # HINT: (w - size) // 2; return image[top : top + size, left : left + size]
+    # HINT 1: the crop starts half the leftover margin in from the top and from the left; refuse a crop that does
+    # HINT 1: not fit
+    # HINT 2: arrays are (H, W, C), so the height comes first; integer division rounds odd margins down; raise
+    # HINT 2: ValueError before slicing
     # BEGIN SOLUTION
     h, w = image.shape[:2]  # arrays are (H, W, C)
     if size > h or size > w:
@@ -303,7 +310,9 @@ def my_center_crop(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def my_to_model_input(image: np.ndarray) -> torch.Tensor:
-    # HINT: torch.from_numpy(image), channels first with .permute(2, 0, 1), .float(), then map [0, 255] to [-1, 1]
+    # HINT 1: torch layers want channels first and floats, and the generator's images live in [-1, 1]
+    # HINT 2: from_numpy, then move the last axis to the front (permute), convert to float, and map 0 to -1 and 255
+    # HINT 2: to +1 with one division and one subtraction
     # BEGIN SOLUTION
     return torch.from_numpy(image).permute(2, 0, 1).float() / 127.5 - 1.0  # (3, H, W) in [-1, 1]
     # END SOLUTION
@@ -311,10 +320,12 @@ def my_to_model_input(image: np.ndarray) -> torch.Tensor:
 
 # %%
 # NBVAL_CHECK_OUTPUT
+from hologan_lesson.lessons.checks import all_reported
 from hologan_lesson.lessons.checks.data import check_center_crop, check_to_model_input
 
-check_center_crop(my_center_crop)
-check_to_model_input(my_to_model_input)
+with all_reported():  # both checkers run, and every failure is reported
+    check_center_crop(my_center_crop)
+    check_to_model_input(my_to_model_input)
 
 # %% [markdown]
 # ## Summary

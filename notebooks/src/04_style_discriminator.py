@@ -10,37 +10,26 @@
 # * an **identity head** that regresses the latent code `z` (lesson 05).
 #
 # This lesson is about the first two. You will see what "style" means as numbers, compute those numbers
-# yourself, build a discriminator block, write the GAN and style losses, and run a small experiment in which
-# the style heads notice a change that the real/fake logit misses.
+# yourself, build a discriminator block and see the statistics that real and generated images hand to the
+# style heads. Lesson 04b then writes the GAN and style losses and runs a small experiment in which the style
+# heads notice a change that the real/fake logit misses.
 
 # %%
-import dataclasses
-
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from hologan_lesson import count_parameters, pick, seed_everything
-from hologan_lesson.config import discriminator_config, generator_config
+from hologan_lesson.config import POSE_RANGES, discriminator_config, generator_config
 from hologan_lesson.data import InMemorySyntheticDataset
+from hologan_lesson.lessons import course
 from hologan_lesson.model.discriminator import DownBlock, HoloGANDiscriminator, instance_statistics
-from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.model.generator import HoloGANGenerator
-from hologan_lesson.data.catalogue import POSE_RANGES
 from hologan_lesson.model.rotation import sample_views
-from hologan_lesson.lessons.style_probe import (
-    TEXTURE_CHANGES,
-    auc_table,
-    change_texture,
-    head_scores,
-    steps_to_reach,
-    train_real_fake,
-)
 from hologan_lesson.viz import show_images
 
-seed_everything(0)
-print(machine_summary())
+course.setup("04")
 
 # %% [markdown]
 # ## 1. Style is a handful of statistics
@@ -56,9 +45,9 @@ print(machine_summary())
 # $$\mathrm{IN}(h)_{ncyx} = \gamma_c\,\frac{h_{ncyx}-\mu_{nc}}{\sigma_{nc}} + \beta_c .$$
 #
 # What survives normalisation is *where* things are (the spatial pattern); what is removed — $2C$ numbers per
-# image — is *how strongly* each feature is present and how much it varies. Huang & Belongie (AdaIN, 2017)
+# image — is *how strongly* each feature is present and how much it varies. Huang & Belongie ([AdaIN, 2017](https://arxiv.org/abs/1703.06868))
 # showed that these per-channel means and standard deviations carry an image's **style** (colours, contrast,
-# texture): replacing one image's statistics by another's transfers the style. StyleGAN (Karras et al., 2019)
+# texture): replacing one image's statistics by another's transfers the style. [StyleGAN](https://arxiv.org/abs/1812.04948) (Karras et al., 2019)
 # and HoloGAN's generator (lesson 03) *set* these statistics from `z`. HoloGAN's discriminator does the
 # reverse: each instance-normed layer hands the statistics it removes to a small classifier.
 #
@@ -68,8 +57,9 @@ print(machine_summary())
 
 # %%
 def my_style_stats(h: torch.Tensor) -> torch.Tensor:
-    # HINT: mean and biased variance (unbiased=False) over dims (2, 3), std = sqrt(var + 1e-5), then
-    # HINT: torch.cat([mean, std], dim=1) -> (N, 2C)
+    # HINT 1: for every image and channel, the mean and standard deviation over the spatial positions only
+    # HINT 2: reduce over dims 2 and 3; population variance (unbiased=False); add 1e-5 before the square root; put
+    # HINT 2: the means first along dim 1
     # BEGIN SOLUTION
     mean = h.mean(dim=(2, 3))  # (N, C): average over H, W only
     var = h.var(dim=(2, 3), unbiased=False)  # (N, C): divide by H·W, like instance norm
@@ -80,7 +70,7 @@ def my_style_stats(h: torch.Tensor) -> torch.Tensor:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.lessons.checks.discriminator import check_gan_losses, check_style_losses, check_style_stats
+from hologan_lesson.lessons.checks.discriminator import check_style_stats
 
 check_style_stats(my_style_stats)
 h = torch.randn(2, 5, 8, 8) * 3 + 1  # (N, C, H, W)
@@ -127,7 +117,7 @@ show_images(
 #
 # ## 2. A discriminator block, from scratch
 #
-# Every block after the first is: stride-2 conv (k5, spectral norm in the library) → instance norm with a
+# Every block after the first is: stride-2 conv (k5, [spectral norm](https://arxiv.org/abs/1802.05957) in the library) → instance norm with a
 # learnt scale and offset → LeakyReLU(0.2). It returns the normalised features *and* the statistics it removed.
 # The first conv (the "stem") has no normalisation: block 1 is the first to hand its statistics to a style head.
 
@@ -255,251 +245,36 @@ for i in range(3):
 # filters no longer respond differently — a trained discriminator learns filters whose statistics do.
 # Training the generator against these heads pushes its statistics onto the real cloud, layer by layer.
 #
-# ## 5. The losses
-#
-# All heads are trained with the same **non-saturating GAN loss** (sigmoid cross-entropy on raw logits):
-#
-# $$\mathcal{L}_D = -\mathbb{E}\log\sigma(D(x)) - \mathbb{E}\log\big(1-\sigma(D(G(z)))\big),\qquad
-# \mathcal{L}_G = -\mathbb{E}\log\sigma(D(G(z))).$$
-#
-# The style loss applies the same two formulas to every layer's style logit and **sums** over the layers
-# (as the official code). Use `F.binary_cross_entropy_with_logits`: it never forms `log(sigmoid(x))`, which
-# underflows for large logits.
-#
-# **Exercise 2.** Write the discriminator's loss: real images are the class 1, fakes the class 0.
-#
-# **Exercise 3.** Write the generator's **non-saturating** loss: label its fakes as real.
-
-
-# %%
-def my_gan_loss_d(real_logit: torch.Tensor, fake_logit: torch.Tensor) -> torch.Tensor:
-    # HINT: F.binary_cross_entropy_with_logits(real_logit, ones) + the same on fake_logit with zeros
-    # BEGIN SOLUTION
-    real_term = F.binary_cross_entropy_with_logits(real_logit, torch.ones_like(real_logit))  # -log σ(real)
-    fake_term = F.binary_cross_entropy_with_logits(fake_logit, torch.zeros_like(fake_logit))  # -log(1-σ(fake))
-    return real_term + fake_term  # scalar
-    # END SOLUTION
-
-
-def my_gan_loss_g(fake_logit: torch.Tensor) -> torch.Tensor:
-    # HINT: -log σ(fake): binary cross-entropy of fake_logit against ones (not log(1 - σ(fake)))
-    # BEGIN SOLUTION
-    return F.binary_cross_entropy_with_logits(fake_logit, torch.ones_like(fake_logit))  # -log σ(fake)
-    # END SOLUTION
-
-
-def my_style_loss_d(real_style_logits, fake_style_logits) -> torch.Tensor:
-    return sum(my_gan_loss_d(r, f) for r, f in zip(real_style_logits, fake_style_logits))  # one (N,) per layer
-
-
-def my_style_loss_g(fake_style_logits) -> torch.Tensor:
-    return sum(my_gan_loss_g(f) for f in fake_style_logits)
-
-
-# %%
-# NBVAL_CHECK_OUTPUT
-check_gan_losses(my_gan_loss_d, my_gan_loss_g)
-check_style_losses(my_style_loss_d, my_style_loss_g)
-
-
-# %% [markdown]
-# Why "non-saturating"? The minimax game would have G *minimise* $\log(1-\sigma(D(G(z))))$. Early in
-# training D rejects fakes confidently (logit ≪ 0), exactly where that curve is flat: G would get almost
-# no gradient. $-\log\sigma(\cdot)$ has the same optimum but is steepest there.
-
-# %%
-logit = torch.linspace(-8, 8, 200, requires_grad=True)
-saturating = torch.log1p(-torch.sigmoid(logit))  # minimax G objective, to minimise
-non_saturating = F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit), reduction="none")
-grads = [torch.autograd.grad(v.sum(), logit)[0].abs() for v in (saturating, non_saturating)]
-fig, axs = plt.subplots(1, 2, figsize=(10, 3.2))
-for values, grad, label in zip(
-    (saturating, non_saturating), grads, ("log(1 − σ(x))  (saturating)", "−log σ(x)  (non-saturating)")
-):
-    axs[0].plot(logit.detach(), values.detach(), label=label)
-    axs[1].plot(logit.detach(), grad, label=label)
-axs[0].set_title("generator loss vs D's logit on a fake")
-axs[1].set_title("|gradient| reaching the generator")
-for ax in axs:
-    ax.set_xlabel("D's logit x on a fake (≪ 0: confidently rejected)")
-    ax.legend(fontsize=8)
-plt.tight_layout()
-plt.show()
-print(
-    f"at logit -6: |grad| saturating {grads[0][logit.detach().sub(-6).abs().argmin()]:.4f}, "
-    f"non-saturating {grads[1][logit.detach().sub(-6).abs().argmin()]:.4f}"
-)
-
-# %% [markdown]
-# ## 6. Experiment: what the logit misses and the style heads catch
-#
-# To test the style heads fairly, the "fakes" must match the real images in everything *except* texture.
-# We take real renders (a different set of objects from the real ones) and change only their fine texture:
-#
-# * **grain** — Gaussian noise with std 0.1 added to every pixel (film grain);
-# * **blur** — a 3×3 binomial blur, which softens edges and removes the finest detail.
-#
-# Same objects, colours, poses and silhouettes; different *statistics* of the edge-like features.
-
-# %%
-half = len(images) // 2
-real_pool, source_pool = images[:half], images[half:]  # two disjoint sets of objects
-changed = {k: change_texture(source_pool, k, 0.1, generator=torch.Generator().manual_seed(1)) for k in TEXTURE_CHANGES}
-crop = (slice(None), slice(None), slice(16, 48), slice(16, 48))  # a 32×32 window in the middle
-zoom = [source_pool[:4][crop]] + [changed[k][:4][crop] for k in TEXTURE_CHANGES]
-show_images(
-    F.interpolate(torch.cat(zoom), scale_factor=2, mode="nearest"),
-    nrow=4,
-    scale=1.5,
-    title="centre crops, 2× — rows: original · grain · blur",
-)
-
-# %% [markdown]
-# Two discriminators with the same small widths, seed, data order, optimiser and number of steps:
-#
-# * **logit only** — `style_heads=False` (the official 64 px network), trained with your `my_gan_loss_d`;
-# * **style heads** — the HoloGAN discriminator, trained with `my_gan_loss_d` on the logit plus
-#   `my_style_loss_d` on the three style logits.
-#
-# Each is then scored on held-out real and changed images it has never seen, head by head, with the ROC AUC
-# (the probability that a random real image scores higher than a random changed one: 0.5 is chance), and
-# also on the images it was trained on: a head with a high *training* AUC but a held-out AUC near 0.5 would
-# have memorised its training images rather than learnt the texture.
-# The learning rate, 10⁻³, is higher than in GAN training (10⁻⁴): here the fakes do not move, and we want a
-# verdict in a few hundred steps.
-
-# %%
-steps, eval_every = pick(ci=150, cpu=400), pick(ci=10, cpu=20)
-cut = int(0.75 * half)  # 75 % of each pool to train on, 25 % held out
-probe_cfg = discriminator_config(64, width=1 / 8, identity_head=False)
-runs = {}
-for kind in TEXTURE_CHANGES:
-    for name, heads in (("logit only", False), ("style heads", True)):
-        runs[kind, name] = train_real_fake(
-            dataclasses.replace(probe_cfg, style_heads=heads),
-            real_pool[:cut],
-            changed[kind][:cut],
-            real_pool[cut:],
-            changed[kind][cut:],
-            steps=steps,
-            batch_size=16,
-            lr=1e-3,
-            seed=0,
-            gan_loss=my_gan_loss_d,
-            style_loss=my_style_loss_d,
-            eval_every=eval_every,
-        )
-print(f"{steps} steps, {cut} training and {half - cut} held-out images per class; ROC AUC per head")
-print(auc_table(runs, {kind: (real_pool[:cut], changed[kind][:cut]) for kind in TEXTURE_CHANGES}))
-
-# %% [markdown]
-# The same held-out AUCs recorded during training show *how soon* each head sees the change:
-
-# %%
-styles = {"logit": ("C1", "-"), "style 1": ("C0", "-"), "style 2": ("C0", "--"), "style 3": ("C0", ":")}
-fig, axs = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
-for ax, kind in zip(axs, TEXTURE_CHANGES):
-    history = runs[kind, "logit only"].history
-    ax.plot([s for s, _ in history], [a["logit"] for _, a in history], color="C7", lw=2.5, label="logit-only D: logit")
-    history = runs[kind, "style heads"].history
-    for head, (colour, line) in styles.items():
-        label = f"style D: {head}" + (" head" if head != "logit" else "")
-        ax.plot([s for s, _ in history], [a[head] for _, a in history], color=colour, ls=line, label=label)
-    ax.axhline(0.5, color="k", ls=":", lw=1)
-    ax.set_xlabel("training step")
-    ax.set_title(f"fakes = real renders + {kind}")
-axs[0].set_ylabel("held-out ROC AUC (0.5 = chance)")
-axs[1].legend(fontsize=8, loc="lower right")
-plt.tight_layout()
-plt.show()
-
-# %% [markdown]
-# Where does the separation come from? The held-out scores of the grain experiment: the logit-only D's scores
-# for real and grainy images overlap, while block 1's style classifier — a linear function of the mean and
-# spread of 16 edge-like feature channels at 16² — pushes them apart.
-
-# %%
-fig, axs = plt.subplots(1, 2, figsize=(10, 3))
-panels = (("logit only", "logit", "logit-only D: logit"), ("style heads", "style 1", "style D: block 1 style head"))
-for ax, (name, head, title) in zip(axs, panels):
-    D = runs["grain", name].discriminator.eval()
-    with torch.no_grad():
-        r, f = head_scores(D(real_pool[cut:]))[head], head_scores(D(changed["grain"][cut:]))[head]
-    bins = torch.linspace(min(r.min(), f.min()).item(), max(r.max(), f.max()).item(), 30)
-    ax.hist(r, bins=bins, alpha=0.6, label="real (held out)")
-    ax.hist(f, bins=bins, alpha=0.6, label="grain (held out)")
-    ax.set_title(f"{title}: AUC {runs['grain', name].auc[head]:.2f}")
-    ax.set_xlabel("score (> 0: judged real)")
-axs[0].legend(fontsize=8)
-plt.tight_layout()
-plt.show()
-
-
-# %%
-# NBVAL_CHECK_OUTPUT
-def first_step_at(kind: str, name: str, heads: list[str], level: float = 0.9) -> float:
-    found = [steps_to_reach(runs[kind, name].history, head, level) for head in heads]
-    return min([s for s in found if s is not None], default=float("inf"))  # inf: never reached
-
-
-style_names = ["style 1", "style 2", "style 3"]
-best_grain = max(runs["grain", "style heads"].auc[h] for h in style_names)
-blur_style, blur_logit = (
-    first_step_at("blur", "style heads", style_names),
-    first_step_at("blur", "logit only", ["logit"]),
-)
-print("grain: the logit-only D stays near chance (AUC < 0.7):", runs["grain", "logit only"].auc["logit"] < 0.7)
-print("grain: a style head separates real from grain (AUC > 0.8):", best_grain > 0.8)
-print("blur:  a style head reaches AUC 0.9 sooner than the logit-only D:", blur_style < blur_logit)
-
-# %% [markdown]
-# What the numbers say (the stored outputs are from the `cpu` profile; `ci` trains for fewer steps):
-#
-# * **Grain** stays invisible to the logit-only D for the whole run: with instance norm in every block and a
-#   final linear layer on a 4×4 map, its main path sees the *layout*, and independent pixel noise averages out.
-#   The block-1 and block-2 style heads, linear classifiers on a few dozen statistics, separate real from grainy
-#   images. The style D's own logit shares its features with the style heads; it may rise a little above the
-#   logit-only D's (see the table) but stays well below the style heads.
-# * **Blur** changes the edges themselves, which the main path *can* see: given enough steps the logit-only D
-#   learns it too. The style heads see it sooner (the curves, and the last line above).
-#
-# A generator trained against such a D must therefore match the real images' feature statistics at every
-# scale, not only their overall layout; that is why HoloGAN adds the style loss to G's objective too
-# (`style_loss_g`; see `docs/fidelity.md` for how this differs from the official code).
-#
-# Read each head's two AUC columns together. A head whose training AUC is near 1 while its held-out AUC is
-# near 0.5 has **memorised** its training images: that is what the logits of both discriminators do with the
-# grain in our runs (they fit 96 images per class perfectly, and the fit does not carry over). The block-1 and
-# block-2 style heads score about the same on both sets: they learnt the texture, not the images. The deepest
-# style head (block 3) sits in between and shows a gap of its own.
-#
 # ## Summary
 #
 # * HoloGAN's discriminator hands the per-channel **mean and standard deviation** removed by each instance norm
 #   to a small linear **style head**; each head outputs its own real/fake logit.
-# * All heads use the **non-saturating** GAN loss (`binary_cross_entropy_with_logits`); the style loss sums
-#   the heads' losses over the layers, for D and for G.
-# * In the experiment, a texture change (grain) that the logit-only D cannot see is caught by the style heads,
-#   on held-out images as well as on the training ones; blur is seen by both, sooner by the style heads.
+# * These $2C$ numbers per layer are an image's style: giving one image another's statistics (AdaIN) moves its
+#   colours and contrast and keeps its shapes.
+# * The stem has no instance norm; each later block sees a coarser scale (16², 8², 4² positions at 64 px), hence
+#   "multi-scale". The style heads are tiny next to the convolutions.
+# * Real renders and an untrained generator's images have clearly different statistics in the first blocks:
+#   there is something for the style heads to see.
 #
 # ## Questions
 #
-# 1. Why does G minimise $-\log\sigma(D(G(z)))$ rather than $\log(1-\sigma(D(G(z))))$?
-#    <details><summary>Answer</summary>Same optimum, but the second is flat where D confidently rejects the
-#    fakes (early training), so G would get almost no gradient; the first is steepest there.</details>
-# 2. Why `binary_cross_entropy_with_logits` instead of `torch.log(torch.sigmoid(x))`?
-#    <details><summary>Answer</summary>For large |x| the sigmoid rounds to 0 or 1 and the log gives −inf;
-#    the fused version computes the same loss stably (softplus).</details>
-# 3. What does a style head see of a 16-channel feature map?
+# 1. What does a style head see of a 16-channel feature map?
 #    <details><summary>Answer</summary>32 numbers per image: each channel's mean and standard deviation over
 #    the spatial positions.</details>
-# 4. Why report the training AUC next to the held-out one?
-#    <details><summary>Answer</summary>A high held-out AUC already rules out pure memorisation; the pair shows
-#    how much of the training separation generalises (a large gap would mean overfitting).</details>
+# 2. Why divide by $HW$ and not $HW - 1$ in the variance?
+#    <details><summary>Answer</summary>Instance norm uses the population variance of the positions it
+#    normalises; the checker compares with the library, which does the same.</details>
+# 3. Why is there no style head on the stem?
+#    <details><summary>Answer</summary>The stem has no instance norm, so it removes no statistics to hand on;
+#    block 1 is the first normalised layer.</details>
 #
 # ## Links
 #
 # * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326), section 3.3 (style discriminator)
+# * [AdaIN: Huang & Belongie 2017 (arXiv 1703.06868)](https://arxiv.org/abs/1703.06868) ·
+#   [StyleGAN: Karras et al. 2019 (arXiv 1812.04948)](https://arxiv.org/abs/1812.04948) ·
+#   [spectral normalisation: Miyato et al. 2018 (arXiv 1802.05957)](https://arxiv.org/abs/1802.05957)
 # * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
 # * Fidelity notes: [Discriminator and losses](../docs/fidelity.md#discriminator-and-losses)
-# * Previous: [03b — Meet the data](03b_meet_the_data.ipynb) · Next: [05 — The identity loss](05_identity_loss.ipynb)
+# * Previous: [03b — Meet the data](03b_meet_the_data.ipynb) · Next: [04b — The GAN losses and what style
+#   buys](04b_gan_losses.ipynb)

@@ -31,23 +31,19 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from hologan_lesson import pick, profile, seed_everything
+from hologan_lesson.lessons import course
+from hologan_lesson import pick, profile
 from hologan_lesson.config import make_config, to_dict
 from hologan_lesson.data import make_dataset
-from hologan_lesson.envcheck import machine_summary
 from hologan_lesson.model.losses import discriminator_loss, generator_loss
 from hologan_lesson.model.rotation import sample_views
 from hologan_lesson import runs
 from hologan_lesson.runs import load_run_config
 from hologan_lesson.train import Trainer
 from hologan_lesson import shipped
-from hologan_lesson.eval.run import EvalSettings, control_of_checkpoint, format_control
-from hologan_lesson.explorer import write_model_turntable
 from hologan_lesson.viz import show_run_samples, show_run_sweeps
-from IPython.display import Image as IPImage, display
 
-seed_everything(0)
-print(machine_summary())
+course.setup("06")
 
 # %% [markdown]
 # ## 1. A configuration
@@ -70,8 +66,9 @@ for section in ("generator", "discriminator", "loss", "train"):
 # One iteration = one discriminator step, then `g_steps_per_d` generator steps (the official code runs the
 # generator optimiser twice) on the same codes and views. Latent codes are $z \sim U(-1, 1)$ as in the paper.
 #
-# **Exercise.** Write the two marked parts of `my_train_step`: the discriminator step (its loss on real images
-# and on the *detached* fakes, then zero its gradients, backward, optimiser step) and the loop of generator steps.
+# Write the two marked parts of `my_train_step`. **Exercise 1:** the discriminator step (its loss on real images
+# and on the *detached* fakes, then zero its gradients, backward, optimiser step). **Exercise 2:** the loop of
+# generator steps.
 # `discriminator_loss` and `generator_loss` (lessons 04–05) return the total and a dict of its terms.
 
 # %%
@@ -84,8 +81,10 @@ def my_train_step(trainer: Trainer) -> dict[str, torch.Tensor]:
 
     # discriminator: real -> 1, fake -> 0 (fakes detached: no generator gradients here)
     fake = G(z, views)  # (B, 3, H, W)
-    # HINT: d_total, d_terms = discriminator_loss(D(real), D(fake.detach()), z, c.loss); then
-    # HINT: trainer.opt_d.zero_grad(set_to_none=True), d_total.backward(), trainer.opt_d.step()
+    # HINT 1: the discriminator step: its loss on real and fake images, then one optimiser step; the fakes must not
+    # HINT 1: send gradients into G here
+    # HINT 2: discriminator_loss takes D's outputs on real and on detached fakes, z and c.loss; zero trainer.opt_d's
+    # HINT 2: gradients, backward the total, step trainer.opt_d
     # BEGIN SOLUTION
     d_total, d_terms = discriminator_loss(D(real), D(fake.detach()), z, c.loss)
     trainer.opt_d.zero_grad(set_to_none=True)
@@ -94,8 +93,10 @@ def my_train_step(trainer: Trainer) -> dict[str, torch.Tensor]:
     # END SOLUTION
 
     # generator: make D call the fakes real, keep z recoverable, match the real style statistics
-    # HINT: repeat c.train.g_steps_per_d times: g_total, g_terms = generator_loss(D(G(z, views)), z, c.loss)
-    # HINT: (fresh fakes, same z and views), then zero trainer.opt_g's grads, backward g_total, step trainer.opt_g
+    # HINT 1: the generator step, repeated c.train.g_steps_per_d times, each with fresh fakes from the same z and
+    # HINT 1: views
+    # HINT 2: generator_loss takes D's output on G(z, views), z and c.loss; zero trainer.opt_g's gradients, backward
+    # HINT 2: the total, step trainer.opt_g
     # BEGIN SOLUTION
     for _ in range(c.train.g_steps_per_d):
         g_total, g_terms = generator_loss(D(G(z, views)), z, c.loss)
@@ -243,6 +244,8 @@ print("GIFs:", *[p.name for p in runs.sweep_gifs(RUN_DIR) if p.name.startswith("
 #   mirrored turn.
 
 # %%
+from hologan_lesson.eval.run import EvalSettings, control_of_checkpoint, format_control
+
 scores_file = runs.eval_path(RUN_DIR, "demo_scores.json")
 if scores_file.exists():
     print(format_control(json.loads(scores_file.read_text())))
@@ -255,6 +258,9 @@ else:  # a fresh run: score it now (the probe trains once, about a minute, then 
 # cars through the training range — the animation GitHub shows, then the same as a strip of 8 views:
 
 # %%
+from IPython.display import Image as IPImage, display
+from hologan_lesson.explorer import write_model_turntable
+
 G_shipped, shipped_cfg = runs.load_generator(shipped.asset(shipped.MODEL))
 with tempfile.TemporaryDirectory() as tmp:
     turntable = write_model_turntable(G_shipped, shipped_cfg, Path(tmp) / "turntable", identities=6)
@@ -329,6 +335,8 @@ display(IPImage(filename=str(shipped.asset(shipped.POSE_EMERGENCE / "learning_cu
 # ## Links
 #
 # * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326): the losses and the training details
+# * [GAN: Goodfellow et al. 2014 (arXiv 1406.2661)](https://arxiv.org/abs/1406.2661) ·
+#   [Adam: Kingma & Ba 2014 (arXiv 1412.6980)](https://arxiv.org/abs/1412.6980)
 # * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
 # * Fidelity notes: [Training](../docs/fidelity.md#training),
 #   [Discriminator and losses](../docs/fidelity.md#discriminator-and-losses)

@@ -13,17 +13,28 @@
 # Everything here runs on a CPU in seconds.
 
 # %%
-import json
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
-from IPython.display import display
 
-from hologan_lesson import pick, seed_everything
+from hologan_lesson.lessons import course
 from hologan_lesson.config import make_config
-from hologan_lesson.envcheck import machine_summary
+from hologan_lesson import shipped
+from hologan_lesson.utils import count_parameters
+
+course.setup("08")
+
+# %% [markdown]
+# ## 1. Load a checkpoint
+#
+# `load_explorer_generator` reads a checkpoint file, a run folder (its newest checkpoint) or a slim file written
+# by `python -m hologan_lesson export RUN_DIR OUT.pt`, and rebuilds the generator from the config stored in it.
+# The shipped one is `hologan_lesson/assets/synthetic_cpu.pt`, installed with the package. (Should it be
+# missing from your installation, a few steps of the `ci` preset are trained so that the controls below still
+# work — as pictures, they are noise.)
+
+# %%
 from hologan_lesson.explorer import (
     SHIPPED_CHECKPOINT,
     Explorer,
@@ -36,25 +47,7 @@ from hologan_lesson.explorer import (
     volume_top_views,
     write_turntable_gif,
 )
-from hologan_lesson import shipped
-from IPython.display import Image as IPImage
-from hologan_lesson.model.generator import azimuth_sweep, elevation_sweep, render_views
-from hologan_lesson.utils import count_parameters
-from hologan_lesson.viz import show_images
 
-seed_everything(0)
-print(machine_summary())
-
-# %% [markdown]
-# ## 1. Load a checkpoint
-#
-# `load_explorer_generator` reads a checkpoint file, a run folder (its newest checkpoint) or a slim file written
-# by `python -m hologan_lesson export RUN_DIR OUT.pt`, and rebuilds the generator from the config stored in it.
-# The shipped one is `hologan_lesson/assets/synthetic_cpu.pt`, installed with the package. (Should it be
-# missing from your installation, a few steps of the `ci` preset are trained so that the controls below still
-# work — as pictures, they are noise.)
-
-# %%
 CHECKPOINT = SHIPPED_CHECKPOINT
 if not CHECKPOINT.exists():
     from hologan_lesson.train import Trainer
@@ -78,6 +71,9 @@ print(f"trained views: azimuth {AZ[0]:g}…{AZ[1]:g}°, elevation {EL[0]:g}…{E
 # the rotation and everything after it for each view.
 
 # %%
+from hologan_lesson.model.generator import azimuth_sweep, elevation_sweep, render_views
+from hologan_lesson.viz import show_images
+
 views = azimuth_sweep(7, AZ, sum(EL) / 2)  # (7, 2) degrees
 codes = G.sample_z(6, generator=torch.Generator().manual_seed(1))  # (6, z_dim)
 rows = torch.cat([render_views(G, z, views) for z in codes])  # (6·7, 3, H, W)
@@ -91,6 +87,8 @@ show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 # clearly (48 identities × 13 views; "null" is each number's noise floor):
 
 # %%
+import json
+
 scores_file = shipped.POSE_EMERGENCE / "shipped_model_scores.json"
 if CHECKPOINT == SHIPPED_CHECKPOINT and scores_file.exists():
     from hologan_lesson.eval.run import format_control
@@ -112,7 +110,8 @@ show_images(
 
 # %% [markdown]
 # Outside the trained range the generator has never been asked to look real, so expect the object to blur or
-# change there (try the azimuth slider below past 0…90° as well).
+# change there. (The explorer's sliders below stay inside the trained range; to look past 0…90°, give
+# `render_views` wider views, as the cells above do.)
 #
 # ## 3. Shape and appearance codes
 #
@@ -141,6 +140,10 @@ show_images(torch.cat(grid), nrow=len(appearance_seeds), scale=2.5, labels=[f"ap
 # trained); `turntable_frames` renders them and `write_turntable_gif` saves a looping GIF.
 
 # %%
+from IPython.display import Image as IPImage
+from IPython.display import display
+import matplotlib.pyplot as plt
+
 FRAMES = 24
 frames = turntable_frames(G, codes[0], FRAMES, AZ, sum(EL) / 2)  # FRAMES arrays (H, W, 3) uint8
 print(f"{len(frames)} frames of {frames[0].shape[1]}×{frames[0].shape[0]} px")
@@ -168,6 +171,8 @@ z_start = (code_from_seed(G, 1), code_from_seed(G, 1))
 show_images(render_views(G, z_start, strip_views), nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in strip_views[:, 0]])
 
 # %%
+from hologan_lesson import pick
+
 explorer = Explorer(G, AZ, EL, shape_seed=1, appearance_seed=1, gif_dir=gif_dir, scale=pick(ci=2, cpu=6))
 display(explorer.widget)
 
@@ -220,7 +225,7 @@ else:
 # %% [markdown]
 # ## Check yourself
 #
-# Write the turntable's views: `frames` views whose azimuth goes from the low end of the range to the high end and
+# **Exercise 1.** Write the turntable's views: `frames` views whose azimuth goes from the low end of the range to the high end and
 # back — a triangle wave — so that a looping GIF neither jumps nor shows the same view twice where it closes.
 # Frame $k$ of $T$ sits at fraction $1 - |2k/T - 1|$ of the way from `lo` to `hi`.
 
@@ -228,8 +233,9 @@ else:
 # %%
 def my_turntable_views(frames: int, azimuth_range: tuple[float, float], elevation: float) -> torch.Tensor:
     lo, hi = azimuth_range
-    # HINT: k = torch.arange(frames) as floats; azimuth = lo + (hi - lo) * (1 - |2k / frames - 1|); return
-    # HINT: torch.stack([azimuth, a column full of the elevation], 1), shape (frames, 2)
+    # HINT 1: a triangle wave: frame k sits at fraction 1 - |2k/T - 1| of the way from lo to hi
+    # HINT 2: build k with torch.arange as floats, compute the azimuths from the formula, and stack them with a
+    # HINT 2: column full of the elevation along dim 1: shape (frames, 2)
     # BEGIN SOLUTION
     k = torch.arange(frames, dtype=torch.float32)
     azimuth = lo + (hi - lo) * (1 - (2 * k / frames - 1).abs())
@@ -254,8 +260,9 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0]
 #   look real.
 # * `render_views` computes an identity's volume once and reruns only the rotation and what follows it; a
 #   there-and-back turntable makes a seamless GIF inside a limited range.
-# * The projection weights per depth slice and the bird's-eye map of the volume show the object sitting, and
-#   turning, inside the 3D features.
+# * The projection weights per depth slice and the bird's-eye map of the volume show what training put into the
+#   3D features; for this model (section 6) the features spread over most of the volume rather than forming a
+#   car-shaped footprint, and the 2D layers after the projection do much of the drawing.
 #
 # ## Questions
 #

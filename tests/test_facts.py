@@ -1,0 +1,66 @@
+"""Numbers the lessons quote are rendered from the stored results, and the built notebooks show them."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import jupytext
+import nbformat
+import pytest
+
+from hologan_lesson.lessons import course, facts
+
+
+def test_every_fact_reads_its_file():
+    for name in facts.FACTS:
+        value = facts.fact(name)
+        assert value and re.search(r"\d", value), f"fact {name!r} gave {value!r}"
+    with pytest.raises(KeyError, match="unknown fact"):
+        facts.fact("no.such.fact")
+
+
+def test_render_replaces_placeholders():
+    text = "chance is {{ fact:ablation.chance_error }}° and {{fact:ablation.real_error}}°"
+    assert facts.names_in(text) == ["ablation.chance_error", "ablation.real_error"]
+    chance, real = facts.fact("ablation.chance_error"), facts.fact("ablation.real_error")
+    assert facts.render(text) == f"chance is {chance}° and {real}°"
+
+
+def test_facts_follow_the_stored_table(tmp_path, monkeypatch):
+    """Change the stored ablation and the text changes with it."""
+    table = (facts.shipped.ABLATION / "results.csv").read_text()
+    (tmp_path / "results.csv").write_text(table.replace("24.30434876221877", "31.0"))
+    monkeypatch.setattr(facts.shipped, "ABLATION", tmp_path)
+    facts._ablation_rows.cache_clear()
+    try:
+        assert facts.fact("ablation.chance_error") == "31.0"
+    finally:
+        facts._ablation_rows.cache_clear()
+
+
+def _builder(root):
+    spec = importlib.util.spec_from_file_location("build_notebooks", root / "tools" / "build_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("lesson", course.LESSONS, ids=lambda l: l.number)
+def test_built_notebooks_show_the_stored_numbers(root, lesson):
+    src = root / "notebooks" / "src" / f"{lesson.number}_{lesson.slug}.py"
+    if not src.exists() or not (root / lesson.path).exists():
+        pytest.skip("not built")
+    cells = jupytext.read(src, fmt="py:percent").cells
+    with_facts = [c.source for c in cells if c.cell_type == "markdown" and facts.names_in(c.source)]
+    if not with_facts:
+        pytest.skip("no facts quoted")
+    shown = [c.source for c in nbformat.read(root / lesson.path, as_version=4).cells if c.cell_type == "markdown"]
+    for text in with_facts:
+        assert facts.render(text) in shown, (
+            f"{lesson.path} shows other numbers than the stored results: rebuild it "
+            f"(python tools/build_notebooks.py {lesson.number})"
+        )
+    builder = _builder(root)
+    rendered = [c.source for c in builder.notebook_from_source(src).cells if c.cell_type == "markdown"]
+    assert not [t for t in rendered if "{{" in t and "fact:" in t], "an unrendered placeholder"
