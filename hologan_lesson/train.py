@@ -32,7 +32,7 @@ from .model.generator import HoloGANGenerator, uniform_z, view_sweep
 from .model.losses import discriminator_loss, generator_loss
 from .model.rotation import sample_views
 from .runs import TrainingDiverged, export_generator, load_generator, load_run_config, resolve_device
-from .utils import to_channels_last
+from .utils import progress_bar, to_channels_last
 from .viz import save_grid, save_sweep
 
 __all__ = [
@@ -210,13 +210,11 @@ class Trainer:
 
     def fit(self, steps: int | None = None, progress: bool = True) -> Path:
         """Train until ``steps`` (default: cfg.train.steps) total steps; Ctrl-C saves a checkpoint first."""
-        from tqdm.auto import tqdm
-
         total = self.cfg.train.steps if steps is None else steps
         t = self.cfg.train
         self.logger.open(self.cfg)
         main = self.dist.is_main
-        bar = tqdm(total=total, initial=self.step, disable=not (progress and main), desc="train", dynamic_ncols=True)
+        bar = progress_bar(total=total, initial=self.step, show=progress and main, desc="train", dynamic_ncols=True)
         window_start, window_steps = time.perf_counter(), 0
         restore_signals = _signals_interrupt()
         try:

@@ -91,6 +91,7 @@ def test_fold_test_separates_a_turn_from_a_fold():
     real = SyntheticSource(32, families=("car",))
     turn = fold_test(real, sweep, identities=3)
     assert turn.even > 0.3 and turn.mirror > 0.2  # real renders: the world light tells mirror views apart
+    assert turn.half_turn > 0.3  # and the lamps and cabin tell the back from the front
 
     class Folded:  # draws the view |θ - 180| + 180: G(z, θ) == G(z, -θ)
         def identities(self, n, seed):
@@ -102,6 +103,12 @@ def test_fold_test_separates_a_turn_from_a_fold():
             return real.sweep(identity, folded)
 
     assert fold_test(Folded(), sweep, identities=3).even < 0.05
+
+    class HalfTurn(Folded):  # draws θ mod 180: the back looks like the front
+        def sweep(self, identity, views):
+            return real.sweep(identity, torch.stack([views[:, 0] % 180, views[:, 1]], 1))
+
+    assert fold_test(HalfTurn(), sweep, identities=3).half_turn < 0.05
     assert fold_test(IgnoreView(real, (0.0, 0.0)), sweep, identities=3).even < 0.05
 
 

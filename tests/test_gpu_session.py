@@ -144,10 +144,23 @@ def test_recipe_overrides_follow_the_cpu_preset_by_name():
     assert cfg.discriminator.style_heads == cpu.discriminator.style_heads
 
 
-def test_plan_steps_fits_the_seconds():
-    steps = gpu_train.plan_steps(0.05, 300, n_runs=6, parallel=6, gain=1.3, multiple=50)
-    assert steps == 1300  # 300 s x 1.3 / (0.05 s x 6 runs), down to a multiple of 50
-    assert gpu_train.plan_steps(0.05, 300, n_runs=6, parallel=1, gain=1.3, multiple=50) == 1000
+def test_runs_are_cut_to_a_step_they_all_reached(tmp_path):
+    """Runs stopped at a deadline end at different steps; each is cut to the newest checkpoint step all have."""
+    from hologan_lesson.train import Trainer
+
+    data = gpu_steps.bench_dataset(32, 16)
+    overrides = gpu_train.run_overrides(gpu_train.recipe_overrides(), 10, 1, 16, tiny=True)
+    trained = []
+    for folder, steps in (("full-seed0", 3), ("no_random_views-seed0", 2)):
+        cfg = gpu_train.make_config("gpu", "synthetic", overrides)
+        Trainer(cfg, tmp_path / folder, dataset=data).fit(steps, progress=False)
+        trained.append({"folder": folder, "step": steps})
+    assert gpu_train.common_step(tmp_path, trained) == 2
+    gpu_train.cut_run(tmp_path / "full-seed0", 2)
+    assert [s for s, _ in runs.list_checkpoints(tmp_path / "full-seed0")] == [1, 2]
+    assert int(runs.read_metrics(tmp_path / "full-seed0")[-1]["step"]) == 2
+    assert runs.load_run_config(tmp_path / "full-seed0").train.steps == 2
+    assert not list((tmp_path / "full-seed0" / runs.SWEEPS_DIR).glob("*step_0000003*"))
 
 
 def test_parse_peer_reads_the_harness_line():

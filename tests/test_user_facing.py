@@ -33,8 +33,7 @@ def test_the_package_draws_bars_only_through_the_switch():
         for path in sorted((ROOT / "hologan_lesson").rglob("*.py"))
         if "tqdm" in path.read_text() and path.name != "utils.py"
     ]
-    # Trainer.fit draws its own bar from its `progress` argument, which the CLI sets from --no-progress.
-    assert direct in ([], ["hologan_lesson/train.py"]), f"use utils.progress_bar, not tqdm, in {direct}"
+    assert direct == [], f"use utils.progress_bar, not tqdm, in {direct}"
 
 
 @pytest.mark.parametrize(("elevation", "kinds"), [((0.0, 0.0), {"azimuth"}), ((0.0, 30.0), {"azimuth", "elevation"})])

@@ -13,8 +13,9 @@ Steps, in this order; each runs only when the budget left allows it and writes i
   d. speed_modes   A/B at batch 32, 1 D + 1 G: fp32, bf16+channels_last, fused Adam, compile, CUDA graphs
   e. peer          eksuas/HoloGAN-PyTorch by its harness (../shared/tools/bench_peer.py), rows vs. step d
   f. training      the ``cpu`` recipe at 64 px, paper widths, ``gpu`` preset: full / no_random_views /
-                   traditional_z x seeds, all runs at once on the card, steps sized to the budget left
-  g. scoring       the library's ablation (probe + KID), tables, sweeps; slim fp16 generators of ``full``
+                   traditional_z x seeds, all runs at once on the card until the training deadline
+  g. scoring       every run cut to the checkpoint step all reached, then the library's ablation (probe +
+                   KID, tables, sweeps); slim fp16 generators of the ``full`` runs
 
 Files under --out (the device tool brings back at most 8 files of at most 16 MiB): ``summary.json``,
 ``log.txt``, ``results.tar.gz`` (its paths mirror the repository: bench/results/, docs/results/gpu/,
@@ -102,7 +103,8 @@ class Session:
 
     def step(self, name: str, estimate: float, fn, until: float | None = None):
         """Run ``fn`` if the budget allows; record done/skipped/failed with its seconds; save everything."""
-        record: dict = {"status": "skipped", "reason": self.reason(estimate, until)}
+        asked_off = name in self.args.skip.split(",")
+        record: dict = {"status": "skipped", "reason": "--skip" if asked_off else self.reason(estimate, until)}
         result = None
         if record["reason"] is None:
             print(f"\n== {name} ({self.left():.0f} s left in the session)", flush=True)
@@ -131,9 +133,15 @@ class Session:
             steps.write_json(dest, self.summary)
         small = {k: v for k, v in self.summary.items() if k not in ("profile",)}
         steps.write_json(self.stage / "hologan_lesson/assets/gpu" / SUMMARY, small)
+        files = sorted(p for p in self.stage.rglob("*") if p.is_file())
+        self._pack(files)
+        if (self.out / ARCHIVE).stat().st_size > 15 * 2**20:  # over what one file may bring back: drop the largest
+            self._pack([p for p in files if p.suffix != ".gif" and not p.name.startswith("profile_trace")])
+
+    def _pack(self, files: list[Path]) -> None:
         tmp = self.out / f".{ARCHIVE}.tmp"
         with tarfile.open(tmp, "w:gz") as tar:
-            for path in sorted(p for p in self.stage.rglob("*") if p.is_file()):
+            for path in files:
                 tar.add(path, arcname=str(path.relative_to(self.stage)))
         tmp.replace(self.out / ARCHIVE)
 
@@ -229,36 +237,24 @@ def run(args: argparse.Namespace) -> Session:
     def training():
         recipe = gpu_train.recipe_overrides()
         num_images = 64 if tiny else args.num_images
-        data_cfg = make_config(
-            gpu_train.PRESET, gpu_train.DATASET, gpu_train.run_overrides(recipe, 1, num_images, tiny)
-        )
+        most = args.steps or (6 if tiny else 20000)  # the deadline usually ends the runs first
+        every = args.checkpoint_every or (2 if tiny else 250)
+        overrides = gpu_train.run_overrides(recipe, most, every, num_images, tiny)
+        data = make_config(gpu_train.PRESET, gpu_train.DATASET, overrides).data
         t0 = time.time()
-        load_dataset(data_cfg.data)  # render the training set once, before the runs start
-        print(f"  training set: {num_images} images at {data_cfg.data.resolution} px in {time.time() - t0:.0f} s")
-        gpu_row = next((r for r in (timed or []) if r["preset"] == "gpu"), None)
-        per_step = gpu_row["ms_per_step"] / 1e3 if gpu_row else args.step_s
+        load_dataset(data)  # render the training set once, before the runs start
+        print(f"  training set: {num_images} images at {data.resolution} px in {time.time() - t0:.0f} s")
         todo = gpu_train.jobs(variants, seeds)
         parallel = args.parallel or len(todo)
-        seconds = s.left(train_until) - args.startup_s
-        planned = args.steps or gpu_train.plan_steps(
-            per_step, 0.85 * seconds, len(todo), parallel, args.gain, 1 if tiny else 50
+        print(
+            f"  {len(todo)} runs, {parallel} at a time, for {s.left(train_until):.0f} s or {most} steps, "
+            f"a checkpoint every {every}; recipe: {' '.join(recipe)}"
         )
-        total = min(planned, args.max_steps or (6 if tiny else 20000))
-        if total < (2 if tiny else 200):
-            raise Skip(f"{seconds:.0f} s left for {len(todo)} runs: {total} steps each is too few to learn anything")
-        overrides = gpu_train.run_overrides(recipe, total, num_images, tiny)
-        print(f"  {len(todo)} runs x {total} steps, {parallel} at a time; recipe: {' '.join(recipe)}")
         trained = gpu_train.train_runs(todo, overrides, ablation, parallel, train_until, 1 if tiny else 2, print)
         done = sum(r["status"] == "done" for r in trained)
-        status = f"{done} of {len(todo)} runs finished {total} steps"
-        return {
-            "steps": total,
-            "per_step_s": per_step,
-            "recipe": recipe,
-            "overrides": overrides,
-            "runs": trained,
-            "status": status,
-        }
+        status = f"{done} of {len(todo)} runs finished {most} steps; the others stopped at the deadline"
+        return {"steps": most, "checkpoint_every": every, "recipe": recipe, "overrides": overrides, "runs": trained,
+                "status": status}  # fmt: skip
 
     trained = s.step("training", 10 if tiny else 120, training, train_until)
 
@@ -364,16 +360,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--modes", default=",".join(steps.MODES), help=f"speed modes of step d (default {','.join(steps.MODES)})")
     add("--variants", default="full,no_random_views,traditional_z", help="ablation variants trained in step f")
     add("--seeds", help="training seeds (default 0,1; --tiny: 0)")
-    add("--steps", type=int, help="steps per run (default: sized to the budget left)")
-    add("--max-steps", type=int, help="cap of the sized steps (default 20000; --tiny: 6)")
+    add(
+        "--steps",
+        type=int,
+        help="at most this many steps per run (default 20000, --tiny 6); the deadline may stop sooner",
+    )
+    add("--checkpoint-every", type=int, help="checkpoint interval of the runs (default 250; --tiny 2)")
     add("--num-images", type=int, default=20000, help="synthetic training images (default 20000)")
     add("--parallel", type=int, help="training runs at once (default: all)")
-    add("--gain", type=float, default=1.3, help="assumed device throughput of parallel runs vs one (default 1.3)")
-    add("--step-s", type=float, default=0.06, help="seconds per training step when step b did not run")
-    add("--measure-share", type=float, default=0.45, help="steps a-e end by this share of the budget")
-    add("--eval-reserve", type=float, help="seconds kept for scoring (default 120; --tiny 25)")
+    add("--measure-share", type=float, default=0.35, help="steps b-d end by this share of the budget, e a minute later")
+    add("--eval-reserve", type=float, help="seconds kept for scoring (default 100; --tiny 25)")
     add("--pack-reserve", type=float, default=10.0, help="seconds kept for the last files")
-    add("--startup-s", type=float, help="a training process's start-up (default 25; --tiny 6)")
+    add("--skip", default="", help="steps not to run, e.g. timing,profile,speed_modes,peer (a training call)")
     add("--trace", action="store_true", help="also keep the profiler's chrome trace (gzipped, if small)")
     add("--data-root", help="HOLOGAN_DATA for the session (default: <work>/data)")
     add("--unpack", metavar="DIR", help="copy a fetched session's files into the repository, then stop")
@@ -381,8 +379,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--into", default=str(ROOT), help="--unpack into this checkout (default: this one)")
     args = ap.parse_args(argv)
     args.seeds = args.seeds or ("0" if args.tiny else "0,1")
-    args.eval_reserve = args.eval_reserve if args.eval_reserve is not None else (25.0 if args.tiny else 120.0)
-    args.startup_s = args.startup_s if args.startup_s is not None else (6.0 if args.tiny else 25.0)
+    args.eval_reserve = args.eval_reserve if args.eval_reserve is not None else (25.0 if args.tiny else 100.0)
     return args
 
 

@@ -266,20 +266,20 @@ def profile_step(dataset, tiny: bool, iters: int, work: Path, out_txt: Path, tra
     on_cuda = dev.type == "cuda"
     key = "self_device_time_total" if on_cuda else "self_cpu_time_total"
     averages = prof.key_averages()
-    sort = key if on_cuda else "self_cpu_time_total"
-    try:
-        table = averages.table(sort_by=sort, row_limit=40, max_name_column_width=70)
-    except (AttributeError, KeyError, ValueError):
-        sort = "self_cuda_time_total"
-        table = averages.table(sort_by=sort, row_limit=40, max_name_column_width=70)
-    out_txt.write_text(f"{cfg.preset} preset, batch {cfg.train.batch_size}, {iters} steps, sorted by {sort}\n{table}")
+    tables = [f"{cfg.preset} preset, batch {cfg.train.batch_size}, {cfg.train.precision}, {iters} steps profiled"]
+    for sort in dict.fromkeys([key, "self_cpu_time_total"]):  # GPU: the kernel table, then where the host waits
+        tables.append(f"\nsorted by {sort}\n" + averages.table(sort_by=sort, row_limit=40, max_name_column_width=70))
+    out_txt.write_text("\n".join(tables))
     if trace is not None:
         prof.export_chrome_trace(str(trace))
 
-    def own(e) -> float:  # microseconds of this op/kernel itself, on the device (GPU) or the CPU
-        return float(getattr(e, key, None) or getattr(e, "self_cuda_time_total", 0.0) or 0.0)
+    def own(e) -> float:  # microseconds of this kernel (GPU) or op (CPU) itself
+        return float(getattr(e, key, 0.0) or 0.0)
 
-    events = sorted(averages, key=own, reverse=True)
+    # On a GPU the device's own events (kernels, copies) carry the time; aten ops also report their kernels' time,
+    # so summing both would count it twice.
+    kernels = [e for e in averages if on_cuda and str(getattr(e, "device_type", "")).endswith("CUDA")]
+    events = sorted(kernels or list(averages), key=own, reverse=True)
     total = sum(own(e) for e in events) or 1.0
     cats: dict[str, float] = {}
     for e in events:
@@ -290,11 +290,12 @@ def profile_step(dataset, tiny: bool, iters: int, work: Path, out_txt: Path, tra
         "batch": cfg.train.batch_size,
         "precision": cfg.train.precision,
         "steps": iters,
-        "time_kind": "device (GPU kernels)" if on_cuda else "CPU",
+        "time_kind": "GPU kernel time" if kernels else "CPU op time (self)",
         "wall_ms_per_step": wall_ms,
         "busy_ms_per_step": total / per,
-        "busy_fraction": total / per / wall_ms,
-        "aten_ops_per_step": sum(e.count for e in events if e.key.startswith("aten::")) / iters,
+        "busy_fraction": total / per / wall_ms,  # GPU: < 1 means the card waits for the host
+        "aten_calls_per_step": sum(e.count for e in averages if e.key.startswith("aten::")) / iters,  # nested too
+        "kernels_per_step": sum(e.count for e in kernels) / iters if kernels else None,
         "by_category_ms": {k: v / per for k, v in sorted(cats.items(), key=lambda kv: -kv[1])},
         "top": [
             {"name": e.key, "calls_per_step": e.count / iters, "ms_per_step": own(e) / per, "share": own(e) / total}

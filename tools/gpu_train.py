@@ -3,17 +3,19 @@
 * ``recipe_overrides``: the ``cpu`` preset's recipe (its data families and pose ranges, and every ``loss.*`` and
   ``discriminator.*`` field it sets that is not a width) as overrides of the ``gpu`` preset, read by name from
   the presets, so the session follows whatever the ``cpu`` recipe is when it runs.
-* ``train_runs``: every (variant, seed) as its own ``python -m hologan_lesson train`` process, several at once
-  on one GPU (one process leaves most of the card idle), stopped by SIGTERM at the deadline (the trainer then
-  saves a checkpoint).
-* ``score``: finished runs go through the library's ablation (``run_ablation``: nothing left to train, so it
-  only evaluates and writes its tables and figures); runs stopped early are scored one by one (``evaluate_run``).
+* ``train_runs``: every (variant, seed) as its own ``python -m hologan_lesson train`` process, all at once on
+  one GPU (one process leaves most of the card idle), until the deadline; SIGTERM makes each save and stop.
+* ``score``: every run is cut to the newest checkpoint step that all of them reached (equal budgets), then the
+  library's ablation scoring (``score_ablation``: nothing left to train, so it only evaluates and writes its tables and
+  figures) scores them; without a common step each run is scored alone (``evaluate_run``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,13 +27,8 @@ from typing import Any
 from gpu_steps import TINY_OVERRIDES
 
 from hologan_lesson import runs
-from hologan_lesson.config import make_config
-from hologan_lesson.eval.ablate import VARIANTS
-
-try:  # the layer that trains several runs (the ablation's trainer lives there)
-    from hologan_lesson.experiments import run_ablation
-except ImportError:  # a checkout from before that layer
-    from hologan_lesson.eval.ablate import run_ablation
+from hologan_lesson.config import make_config, to_dict
+from hologan_lesson.eval.ablate import VARIANTS, score_ablation
 from hologan_lesson.eval.run import EvalSettings, evaluate_run
 
 PRESET, DATASET = "gpu", "synthetic"
@@ -73,25 +70,46 @@ def recipe_overrides(source: str = "cpu", target: str = PRESET) -> list[str]:
     return out
 
 
-def run_overrides(recipe: list[str], steps: int, num_images: int, tiny: bool) -> list[str]:
-    """Every variant's shared overrides: the recipe, the data size, the step budget and its bookkeeping."""
-    every = steps if tiny else max(1, steps // 4)  # tiny: one save (each writes sweeps), else a 4-point curve
+def run_overrides(recipe: list[str], steps: int, every: int, num_images: int, tiny: bool) -> list[str]:
+    """Every variant's shared overrides: the recipe, the data size, the step budget and its bookkeeping.
+
+    A checkpoint (and sweep) every ``every`` steps, the last 4 kept: the runs are cut to a step they all reached.
+    """
     out = [*recipe, f"data.num_images={num_images}", f"train.steps={steps}", f"train.checkpoint_every={every}"]
-    out += [f"train.sample_every={every}", f"train.log_every={max(1, min(25, steps // 8))}", "train.keep_checkpoints=5"]
+    out += [f"train.sample_every={every}", f"train.log_every={max(1, min(25, every))}", "train.keep_checkpoints=4"]
     if tiny:
         out += [*TINY_OVERRIDES, "train.device=cpu", "train.batch_size=8"]
     return out
 
 
-def plan_steps(per_step_s: float, seconds: float, n_runs: int, parallel: int, gain: float, multiple: int) -> int:
-    """Steps per run that fit ``seconds`` for ``n_runs`` runs, ``parallel`` at a time on one device.
+def with_steps(overrides: list[str], steps: int) -> list[str]:
+    """``overrides`` with ``train.steps`` set to ``steps``."""
+    return [o for o in overrides if not o.startswith("train.steps=")] + [f"train.steps={steps}"]
 
-    ``gain``: how much more a device does with ``parallel`` processes than with one (assumed, not measured here:
-    two runs sharing an H200 each ran at ~0.68 of one alone, ../shared/FACTS.md, i.e. a gain of ~1.36).
-    """
-    waves = -(-n_runs // parallel)  # rounds of `parallel` runs
-    per_run = seconds * (gain if parallel > 1 else 1.0) / (per_step_s * min(parallel, n_runs) * waves)
-    return int(per_run / multiple + 1e-9) * multiple  # (the epsilon: 1299.9999 steps are 1300)
+
+def common_step(out: Path, trained: list[dict]) -> int | None:
+    """The newest checkpoint step that every run has (runs stopped at a deadline end at different steps)."""
+    steps = [{s for s, _ in runs.list_checkpoints(out / r["folder"])} for r in trained]
+    common = set.intersection(*steps) if steps else set()
+    return max(common) if common else None
+
+
+def cut_run(run_dir: Path, step: int) -> None:
+    """Make a run folder what a run of ``train.steps=step`` leaves: later checkpoints, pictures and metric rows
+    removed, ``config.json`` saying ``step``. Faithful only without a learning-rate decay (``score`` checks it):
+    then nothing before ``step`` depends on ``train.steps``."""
+    for s, path in runs.list_checkpoints(run_dir):
+        if s > step:
+            path.unlink()
+    for sub in (runs.SAMPLES_DIR, runs.SWEEPS_DIR):
+        for f in (run_dir / sub).glob("*"):
+            found = re.search(r"step_(\d+)", f.name)
+            if found and int(found.group(1)) > step:
+                f.unlink()
+    runs.RunLogger(run_dir).truncate_after(step)
+    cfg = runs.load_run_config(run_dir)
+    cfg.train.steps = step
+    runs.write_text_atomic(run_dir / runs.CONFIG_FILE, json.dumps(to_dict(cfg), indent=2))
 
 
 def jobs(variants: list[str], seeds: list[int]) -> list[tuple[str, int, str]]:
@@ -150,14 +168,14 @@ def train_runs(
 
 
 def _outcome(out: Path, folder: str, code: int, stopped: bool, seconds: float) -> dict[str, Any]:
-    """What one training process left: done (all its steps), partial (stopped at the deadline after a
-    checkpoint) or failed (it exited with an error of its own, or left no checkpoint)."""
+    """What one training process left: done (all its steps), stopped at the deadline (it saved a checkpoint
+    first), or failed (it exited with an error of its own, or left no checkpoint)."""
     newest = runs.newest_checkpoint(out / folder)
     steps = runs.load_run_config(out / folder).train.steps if runs.is_run_folder(out / folder) else None
     if newest is None or (code and not stopped):
         status = f"failed (exit {code}; see logs/{folder}.txt)"
     else:
-        status = "done" if newest[0] >= steps else "partial"
+        status = "done" if newest[0] >= steps else "stopped at the deadline"
     variant, _, seed = folder.rpartition("-seed")
     return {
         "folder": folder,
@@ -170,21 +188,26 @@ def _outcome(out: Path, folder: str, code: int, stopped: bool, seconds: float) -
 
 
 def score(out: Path, trained: list[dict], variants: list[str], seeds: list[int], overrides: list[str], tiny: bool):
-    """Evaluate every trained run: the library's ablation when all finished, else each run on its own."""
+    """Cut every run to the step all of them reached, then the library's ablation (nothing left to train: it only
+    evaluates, tables and draws). Without such a step (or with a learning-rate decay) each run is scored alone."""
     settings = TINY_EVAL if tiny else EVAL
-    finished = [r for r in trained if r["status"] == "done"]
-    if len(finished) == len(trained) == len(jobs(variants, seeds)):
-        result = run_ablation(
-            PRESET, DATASET, out, only=variants, overrides=overrides, settings=settings, progress=False, seeds=seeds
-        )
+    step = common_step(out, trained) if all(r.get("step", 0) > 0 for r in trained) else None
+    decays = make_config(PRESET, DATASET, overrides).train.lr_decay
+    if step is not None and not decays and len(trained) == len(jobs(variants, seeds)):
+        for r in trained:
+            cut_run(out / r["folder"], step)
+        result = score_ablation(
+            PRESET, DATASET, out, only=variants, overrides=with_steps(overrides, step), settings=settings,
+            progress=False, seeds=seeds,
+        )  # fmt: skip
         rows = [{k: v for k, v in r.items() if k != "predictions"} for r in result.rows]
-        return {"kind": "ablation", "rows": rows, "table_md": result.table_md.read_text(), "dir": str(out)}
+        return {"kind": "ablation", "step": step, "rows": rows, "table_md": result.table_md.read_text()}
     rows = []
     for r in trained:
         if r.get("step", 0) > 0:
             res = evaluate_run(out / r["folder"], settings)
             rows.append({**r, **{k: v for k, v in res.items() if k != "predictions"}})
-    return {"kind": "per-run (some runs stopped early: unequal budgets, no ablation table)", "rows": rows}
+    return {"kind": "each run at its own step (no step common to all runs: unequal budgets)", "rows": rows}
 
 
 def export_models(out: Path, trained: list[dict], dest: Path, variant: str = "full") -> list[Path]:

@@ -99,12 +99,12 @@ def _chair(u: np.ndarray) -> list[Primitive]:
 
 
 def _car(u: np.ndarray) -> list[Primitive]:
-    # Front and back differ as on real cars, so that no view passes for its front/back flip: pale headlamps
-    # and a dark grille in front, red tail lamps behind, the cabin always set back and the bonnet in front.
+    # Front and back differ as on real cars, so that no view passes for its half-turn: a long bonnet, pale
+    # headlamps and a dark grille in front; the cabin set well back; red tail lamps behind.
     length, width = 1.6 + 0.6 * u[0], 0.75 + 0.25 * u[1]
     body_h, wheel_r = 0.22 + 0.12 * u[2], 0.14 + 0.07 * u[3]
-    cabin_l, cabin_h = (0.4 + 0.25 * u[4]) * length, 0.17 + 0.14 * u[5]
-    cabin_z = (0.04 + 0.14 * u[6]) * length  # positive: set back towards the rear
+    cabin_l, cabin_h = (0.35 + 0.2 * u[4]) * length, 0.17 + 0.14 * u[5]
+    cabin_z = (0.1 + 0.1 * u[6]) * length  # towards the rear (+z): its back end stays on the body
     body_y = -wheel_r - body_h / 2
     body_top = body_y - body_h / 2
     parts = [
@@ -112,15 +112,15 @@ def _car(u: np.ndarray) -> list[Primitive]:
         _box((0.0, body_top - cabin_h / 2, cabin_z), (0.44 * width, cabin_h / 2, cabin_l / 2), 1),
         _box((0.0, body_top - cabin_h - 0.015, cabin_z), (0.46 * width, 0.02, cabin_l / 2 + 0.02), 0),
         _box((0.0, body_y + 0.05 * body_h, -length / 2), (0.2 * width, 0.3 * body_h, 0.02), 2),  # grille
+        # a rounded bonnet over the front half (higher with u[7])
+        _ball((0.0, body_top, -0.25 * length), (0.45 * width, (0.25 + 0.2 * u[7]) * body_h, 0.25 * length), 0),
     ]
-    if u[7] > 0.5:  # a rounded bonnet over the front half
-        parts.append(_ball((0.0, body_top, -0.25 * length), (0.45 * width, 0.35 * body_h, 0.25 * length), 0))
     wheel_z = length / 2 - 1.7 * wheel_r
     for sx in (-1.0, 1.0):
         for sz in (-1.0, 1.0):
             parts.append(_cyl((sx * (width / 2 - 0.05), -wheel_r, sz * wheel_z), wheel_r, 0.075, 2, AXIS_X))
-        parts.append(_ball((sx * 0.32 * width, body_y - 0.1 * body_h, -length / 2), (0.1, 0.06, 0.04), HEAD_LIGHT))
-        parts.append(_ball((sx * 0.36 * width, body_y - 0.1 * body_h, length / 2), (0.09, 0.05, 0.04), TAIL_LIGHT))
+        parts.append(_ball((sx * 0.32 * width, body_y - 0.1 * body_h, -length / 2), (0.12, 0.07, 0.04), HEAD_LIGHT))
+        parts.append(_ball((sx * 0.35 * width, body_y - 0.1 * body_h, length / 2), (0.11, 0.07, 0.04), TAIL_LIGHT))
     return parts
 
 

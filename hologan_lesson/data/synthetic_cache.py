@@ -23,7 +23,7 @@ from .catalogue import MANIFEST, POSE_RANGES, Range
 from .paths import default_data_root
 from .shapes import FAMILIES, check_families
 
-SYNTHETIC_VERSION = 2  # bump when shapes, colours or rendering alter any pixel (2: world light, car cues)
+SYNTHETIC_VERSION = 3  # bump when shapes, colours or rendering alter any pixel (2: world light; 3: car cues)
 SUPERSAMPLE = 2
 _FORMAT = "hologan_lesson.synthetic"
 _DEFAULT = POSE_RANGES["synthetic"]

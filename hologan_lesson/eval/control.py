@@ -301,10 +301,13 @@ class FoldTest:
     """Is the turn folded? Mean pixel distances, each divided by the distance between two random views of the
     same identity: ``even`` = G(z, θ) vs G(z, −θ) (a fold maps a view and its reflection about the range's
     centre to one image: ~0), ``mirror`` = the left-right flip of G(z, θ) vs G(z, −θ) (a model that draws
-    mirror images instead of turning: ~0). A rigid turn of a world-lit object keeps both well above 0."""
+    mirror images instead of turning: ~0), ``half_turn`` = G(z, θ) vs G(z, θ + 180°) (an object whose back is
+    drawn like its front: ~0; only read on ranges of a full circle). A rigid turn of a world-lit car with a
+    distinct front and back keeps all three well above 0."""
 
     even: float
     mirror: float
+    half_turn: float | None = None
 
 
 def fold_test(source: SweepSource, sweep: SweepSpec, identities: int = 16) -> FoldTest:
@@ -315,16 +318,21 @@ def fold_test(source: SweepSource, sweep: SweepSpec, identities: int = 16) -> Fo
     reflected[:, 0] = 2 * centre - views[:, 0]
     keep = wrap_degrees(reflected[:, 0] - views[:, 0]).abs() > 1.0
     views, reflected = views[keep], reflected[keep]
+    circle = sweep.azimuth_range[1] - sweep.azimuth_range[0] >= 360.0
+    opposite = views + torch.tensor([180.0, 0.0])
     gen = torch.Generator().manual_seed(sweep.seed + 7)
-    even, mirror, base = [], [], []
+    even, mirror, half, base = [], [], [], []
     for identity in source.identities(min(identities, sweep.identities), sweep.seed):
         a, b = source.sweep(identity, views).float(), source.sweep(identity, reflected).float()
         shuffled = a[torch.randperm(len(a), generator=gen)]
         even.append((a - b).abs().mean())
         mirror.append((a.flip(-1) - b).abs().mean())
+        if circle:
+            half.append((a - source.sweep(identity, opposite).float()).abs().mean())
         base.append((a - shuffled).abs().mean() * len(a) / max(1, len(a) - 1))  # a frame against itself: 0
     ref = float(torch.stack(base).mean()) or 1.0
-    return FoldTest(float(torch.stack(even).mean()) / ref, float(torch.stack(mirror).mean()) / ref)
+    half_turn = float(torch.stack(half).mean()) / ref if half else None
+    return FoldTest(float(torch.stack(even).mean()) / ref, float(torch.stack(mirror).mean()) / ref, half_turn)
 
 
 @dataclass
@@ -371,6 +379,8 @@ class ControlScores:
             out.update(self.azimuth_circle.summary())
         if self.fold is not None:
             out.update({"fold_even": self.fold.even, "fold_mirror": self.fold.mirror})
+            if self.fold.half_turn is not None:
+                out["fold_half_turn"] = self.fold.half_turn
         out.update({f"null_{k}": v for k, v in self.noise_floor.items()})
         rigid = self.elevation_rigid
         if rigid is not None:

@@ -25,7 +25,7 @@ from ..data.catalogue import Range
 from ..data.shapes import family_key
 from ..utils import binomial_blur, from_uint8_images, get_logger, progress_bar
 
-PROBE_VERSION = 2  # 2: synthetic data v2 (world light, car cues); circular azimuth head
+PROBE_VERSION = 3  # 3: synthetic data v3 (world light, car cues); circular azimuth head
 PROBE_FORMAT = "hologan-lesson-pose-probe-v1"
 PROBE_SEED = 1000  # render seed of the probe's images: the GAN's synthetic training sets use seed 0
 POSE_MARGIN = 15.0  # degrees the probe's training range extends beyond the data's range on each side

@@ -223,7 +223,9 @@ def format_control(r: dict[str, Any]) -> str:
     if "fold_even" in r:
         lines.append(
             f"  fold test: G(z, θ) vs G(z, −θ) {r['fold_even']:.2f}, its mirror image vs G(z, −θ) "
-            f"{r['fold_mirror']:.2f} (distances / two random views' distance; a fold drives one towards 0)"
+            f"{r['fold_mirror']:.2f}"
+            + (f", G(z, θ) vs G(z, θ + 180°) {r['fold_half_turn']:.2f}" if "fold_half_turn" in r else "")
+            + " (distances / two random views' distance; a fold drives one towards 0)"
         )
     lines += [
         ("  linear fit: " if lines else f"step {r.get('step', '?')}: ")

@@ -303,6 +303,21 @@ display(IPImage(filename=str(shipped.asset(shipped.POSE_EMERGENCE / "learning_cu
 # 1 process × 8 (`tests/test_distributed.py`).
 
 # %% [markdown]
+# ## On a GPU
+#
+# The same recipe at 64 px and the paper's widths, trained on a GPU under the `gpu` preset, comes from one call of
+# `tools/gpu_session.py` (bench/NOTES.md, "One GPU call"). That call also measures the time per 1,000 steps and the
+# peak memory of the `gpu` and `colab` presets on the card it ran on. This cell prints what is stored, with the
+# card's name, or says that nothing is stored yet.
+
+# %%
+from hologan_lesson.gpu_results import format_gpu_results, load_gpu_results
+
+gpu_results = load_gpu_results()
+if gpu_results is not None:
+    print(format_gpu_results(gpu_results, "timings"))
+
+# %% [markdown]
 # ## Summary
 #
 # * One iteration is one D step on real images and **detached** fakes, then `g_steps_per_d` (2) G steps on the

@@ -400,6 +400,21 @@ from hologan_lesson.lessons.checks.metrics import check_fit_sign_offset
 check_fit_sign_offset(my_fit_sign_offset)
 
 # %% [markdown]
+# ## On a GPU
+#
+# The same ablation at 64 px and the paper's widths on a GPU (full HoloGAN, no random 3D transformation and
+# traditional z, two seeds each, scored by the same probe and KID), as stored by `tools/gpu_session.py`
+# (bench/NOTES.md, "One GPU call"). Read it beside the CPU table above. This cell prints the GPU table, or says
+# that no GPU run is stored yet.
+
+# %%
+from hologan_lesson.gpu_results import format_gpu_results, load_gpu_results
+
+gpu_results = load_gpu_results()
+if gpu_results is not None:
+    print(format_gpu_results(gpu_results, "ablation"))
+
+# %% [markdown]
 # ## Summary
 #
 # * A pose probe trained on renders with known pose reads the azimuth of generated frames; since HoloGAN picks
