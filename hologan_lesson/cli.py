@@ -93,7 +93,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     runs.write_text_atomic(runs.eval_path(run_dir, "demo_scores.json"), json.dumps(scores, indent=2))
     print(format_control(scores))
     print(
-        "Read: r and 'turning' well above their null (noise floor) mean the objects turn with the command.\n"
+        "Read: a circular error well below its null (noise floor), 'turning' well above its null, and fold-test\n"
+        "ratios well above 0 mean the objects turn with the command (a run turns: error ≤ 20°, ≥ 80 % turning).\n"
         f"Your model turning: {mine['gif']} (strip: {mine['png']}); the shipped model: {goal.with_suffix('.gif')}"
     )
     return status

@@ -82,10 +82,24 @@ def sample_latents(cfg: RunConfig, latent_dim: int, n: int, generator: torch.Gen
     return torch.randn((n, latent_dim), generator=generator).to(device)
 
 
-def sample_training_views(cfg: RunConfig, n: int, generator: torch.Generator, device) -> torch.Tensor:
-    """``(n, 2)`` random views (degrees) from the data's pose range; all (0, 0) for the no-random-views ablation."""
+def azimuth_range_at(cfg: RunConfig, step: int) -> tuple[float, float]:
+    """The fakes' azimuth range at ``step``: with ``train.azimuth_curriculum`` it widens linearly from its first
+    90° to the data's whole range over that many steps (the real images always span the whole range)."""
+    lo, hi = cfg.data.azimuth_range
+    steps = cfg.train.azimuth_curriculum
+    if steps <= 0 or hi - lo <= 90.0:
+        return lo, hi
+    return lo, min(hi, lo + 90.0 + (hi - lo - 90.0) * step / steps)
+
+
+def sample_training_views(
+    cfg: RunConfig, n: int, generator: torch.Generator, device, step: int | None = None
+) -> torch.Tensor:
+    """``(n, 2)`` random views (degrees) from the data's pose range (at ``step`` of an azimuth curriculum); all
+    (0, 0) for the no-random-views ablation."""
     d = cfg.data
-    views = sample_views(n, d.azimuth_range, d.elevation_range, generator=generator)
+    azimuth_range = d.azimuth_range if step is None else azimuth_range_at(cfg, step)
+    views = sample_views(n, azimuth_range, d.elevation_range, generator=generator)
     return (views if cfg.train.random_views else torch.zeros_like(views)).to(device)
 
 
@@ -169,7 +183,8 @@ class Trainer:
         if self.cfg.train.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
         z = self._sample_z(self.local_batch, self.rng)
-        return real, z, self._sample_views(self.local_batch, self.rng)  # views in degrees
+        views = sample_training_views(self.cfg, self.local_batch, self.rng, self.device, self.step)  # degrees
+        return real, z, views
 
     def train_step(self) -> StepResult:
         """One D step then ``g_steps_per_d`` G steps; returns detached loss terms."""

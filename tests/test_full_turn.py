@@ -9,13 +9,8 @@ import torch
 from hologan_lesson.config import LossConfig, discriminator_config
 from hologan_lesson.data.render import render_object
 from hologan_lesson.data.shapes import FIXED_COLOURS, TAIL_LIGHT, sample_object_params
-from hologan_lesson.eval.control import (
-    SweepSpec,
-    circular_noise_floor,
-    fold_test,
-    read_circular,
-    wrap_degrees,
-)
+from hologan_lesson.eval.circle import circular_noise_floor, fold_test, read_circular, wrap_degrees
+from hologan_lesson.eval.control import SweepSpec
 from hologan_lesson.eval.probe import PoseProbe, ProbeSpec
 from hologan_lesson.eval.sources import IgnoreView, SyntheticSource
 from hologan_lesson.model.discriminator import HoloGANDiscriminator
@@ -123,3 +118,15 @@ def test_circular_probe_reads_degrees_round_the_circle():
 
     full = ProbeSpec.for_data(DataConfig(families=("car",), azimuth_range=(0.0, 360.0), elevation_range=(0.0, 0.0)))
     assert full.circular and full.azimuth_range == (0.0, 360.0)
+
+
+def test_azimuth_curriculum_widens_from_a_quarter_turn():
+    from hologan_lesson.config import make_config
+    from hologan_lesson.train import azimuth_range_at
+
+    cfg = make_config("cpu", overrides=["train.azimuth_curriculum=1000", "data.azimuth_range=0,360"])
+    assert azimuth_range_at(cfg, 0) == (0.0, 90.0)
+    assert azimuth_range_at(cfg, 500) == (0.0, 225.0)
+    assert azimuth_range_at(cfg, 5000) == (0.0, 360.0)
+    full = make_config("cpu", overrides=["data.azimuth_range=0,360"])
+    assert azimuth_range_at(full, 0) == (0.0, 360.0)  # off by default

@@ -24,6 +24,12 @@ COLUMNS = (
     "kid_std",
     "fid",
     "seed",
+    "azimuth_circ_error",
+    "azimuth_circ_score",
+    "azimuth_circ_turning",
+    "null_circ_error",
+    "fold_even",
+    "fold_mirror",
     "azimuth_error",
     "azimuth_corr",
     "azimuth_turning",
@@ -52,20 +58,25 @@ def _abs(value: Any) -> Any:
 def markdown_table(rows: Sequence[dict[str, Any]], features: str) -> str:
     """The results as a Markdown table (variants first, then the calibration references).
 
-    Azimuth readings: signed |r| and the fraction of identities turning (own r ≥ 0.7), the unsigned r (frame
-    offset fitted); each variant row also shows the permutation noise floor of its signed and unsigned r.
+    Azimuth readings: the circular error (sign and per-identity frame fitted; its score 1 − error/90) and the
+    fraction of identities turning on it (own error ≤ 20°); the linear fit's signed |r| and its turning fraction
+    (own r ≥ 0.7); the unsigned r (frame offset fitted); each reading with its permutation noise floor.
     """
     head = (
-        f"| variant | seed | KID ({features} features) | azimuth \\|r\\| (null) | turning | unsigned r (null) "
+        f"| variant | seed | KID ({features} features) | circular error ° (null) | score | turning (circle) "
+        "| azimuth \\|r\\| (null) | turning | unsigned r (null) "
         "| turning (unsigned) | elevation corr | identity consistency | train min |"
     )
-    lines = [head, "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [head, "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         kid = "—" if r.get("kid_mean") in (None, "") else f"{r['kid_mean']:.4f} ± {r['kid_std']:.4f}"
         name = r["label"] if r["kind"] == "variant" else f"*reference: {r['label']}*"
         seed = "—" if r.get("seed") in (None, "") else f"{int(r['seed'])}"
         lines.append(
-            f"| {name} | {seed} | {kid} | {_fmt(_abs(r.get('azimuth_corr')), 2)} ({_fmt(r.get('null_signed_r'), 2)}) "
+            f"| {name} | {seed} | {kid} "
+            f"| {_fmt(r.get('azimuth_circ_error'), 1)} ({_fmt(r.get('null_circ_error'), 1)}) "
+            f"| {_fmt(r.get('azimuth_circ_score'), 2)} | {_fmt(r.get('azimuth_circ_turning'), 2)} "
+            f"| {_fmt(_abs(r.get('azimuth_corr')), 2)} ({_fmt(r.get('null_signed_r'), 2)}) "
             f"| {_fmt(r.get('azimuth_turning'), 2)} "
             f"| {_fmt(r.get('azimuth_unsigned_corr'), 2)} ({_fmt(r.get('null_unsigned_r'), 2)}) "
             f"| {_fmt(r.get('azimuth_unsigned_turning'), 2)} "

@@ -7,7 +7,8 @@ them, and ``tests/test_facts.py`` (with ``build_notebooks.py --check``) fails wh
 old number.
 
 To add a fact: add an entry to ``FACTS`` (name -> a function returning the text, already formatted, read from a
-file under ``hologan_lesson/assets`` or ``docs/results``), then write ``{{ fact:<name> }}`` in the lesson.
+file under ``hologan_lesson/assets`` or ``docs/results``, or from the `cpu` preset), then write ``{{ fact:<name> }}``
+in the lesson.
 """
 
 from __future__ import annotations
@@ -47,12 +48,10 @@ def _seeds(variant: str) -> list[int]:
 
 
 def _values(variant: str, column: str) -> list[float]:
-    return [float(_row("variant", variant, s)[column]) for s in _seeds(variant)]
-
-
-def _mean_abs(variant: str, column: str) -> float:
-    values = [abs(v) for v in _values(variant, column)]
-    return sum(values) / len(values)
+    seeds = _seeds(variant)
+    if not seeds:
+        raise KeyError(f"{shipped.ABLATION / 'results.csv'} has no runs of the variant {variant!r}")
+    return [float(_row("variant", variant, s)[column]) for s in seeds]
 
 
 def _per_seed(variant: str, column: str, fmt: str, absolute: bool = False) -> str:
@@ -60,26 +59,79 @@ def _per_seed(variant: str, column: str, fmt: str, absolute: bool = False) -> st
     return " / ".join(format(abs(v) if absolute else v, fmt) for v in _values(variant, column))
 
 
-def _range(variant: str, column: str, fmt: str) -> str:
-    values = _values(variant, column)
-    return f"{format(min(values), fmt)}–{format(max(values), fmt)}"
-
-
-def _kid_ratio() -> str:
-    """How many times the KID without random views exceeds the full model's, seed by seed: "6–20"."""
-    ratios = [b / a for a, b in zip(_values("full", "kid_mean"), _values("no_random_views", "kid_mean"))]
-    return f"{min(ratios):.0f}–{max(ratios):.0f}"
-
-
-def _r_gaps() -> str:
-    """Per seed, full minus no-random-views azimuth |r|, smallest first: "0.30 and 0.78"."""
-    full, ablated = _values("full", "azimuth_corr"), _values("no_random_views", "azimuth_corr")
-    gaps = sorted(abs(a) - abs(b) for a, b in zip(full, ablated))
-    return " and ".join(f"{g:.2f}" for g in gaps)
-
-
 def _shipped_scores() -> dict:
     return _json(shipped.POSE_EMERGENCE / "shipped_model_scores.json")
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}".replace("%", " %")
+
+
+# variant keys of the fact names -> variant names of the stored ablation
+ABLATION_KEYS = {"full": "full", "ablated": "no_random_views", "tradz": "traditional_z"}
+
+
+def _circ_gaps(variant: str) -> str:
+    """Per seed, the full model's circular score minus ``variant``'s: "0.71 / 0.65 / 0.80"."""
+    full, other = _values("full", "azimuth_circ_score"), _values(variant, "azimuth_circ_score")
+    return " / ".join(f"{a - b:.2f}" for a, b in zip(full, other))
+
+
+def _recipe():
+    from ..config import make_config
+
+    return make_config("cpu")
+
+
+ROBUSTNESS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "robustness.csv"
+
+
+@cache
+def _robustness_rows() -> tuple[dict[str, str], ...]:
+    with open(ROBUSTNESS, newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().lower() in ("true", "1", "yes")
+
+
+def _robustness_turned() -> str:
+    """How many runs of the robustness sweep turn: "9 of 10"."""
+    rows = _robustness_rows()
+    return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
+
+
+def _robustness_minutes(threads: int) -> str:
+    """Mean training minutes of the sweep's runs on ``threads`` threads."""
+    minutes = [float(r["minutes"]) for r in _robustness_rows() if int(r["threads"]) == threads]
+    return f"{sum(minutes) / len(minutes):.1f}"
+
+
+def _variant_facts() -> dict[str, Callable[[], str]]:
+    """The stored ablation's table, one value per seed, for every variant (lesson 07):
+    ``ablation.<full|ablated|tradz>.<circ_score|circ_error|circ_turning|fold_even|fold_mirror|r|turning|kid|identity>``,
+    and ``ablation.gap.<ablated|tradz>``: the full model's circular score minus the variant's, per seed."""
+    columns = {  # fact suffix -> (column, format, absolute value)
+        "circ_score": ("azimuth_circ_score", ".2f", False),
+        "circ_error": ("azimuth_circ_error", ".1f", False),
+        "circ_turning": ("azimuth_circ_turning", ".0%", False),
+        "fold_even": ("fold_even", ".2f", False),
+        "fold_mirror": ("fold_mirror", ".2f", False),
+        "r": ("azimuth_corr", ".2f", True),
+        "turning": ("azimuth_turning", ".0%", False),
+        "kid": ("kid_mean", ".3f", False),
+        "identity": ("identity_consistency", ".2f", False),
+    }
+    out: dict[str, Callable[[], str]] = {}
+    for key, variant in ABLATION_KEYS.items():
+        for suffix, (column, fmt, absolute) in columns.items():
+            out[f"ablation.{key}.{suffix}"] = lambda v=variant, c=column, f=fmt, a=absolute: _per_seed(
+                v, c, f, absolute=a
+            ).replace("%", " %")
+        if variant != "full":
+            out[f"ablation.gap.{key}"] = lambda v=variant: _circ_gaps(v)
+    return out
 
 
 FACTS: dict[str, Callable[[], str]] = {
@@ -91,28 +143,35 @@ FACTS: dict[str, Callable[[], str]] = {
     "ablation.noise_floor": lambda: f"{float(_row('variant', 'full', _seeds('full')[0])['null_signed_r']):.2f}",
     "ablation.seeds": lambda: " / ".join(str(s) for s in _seeds("full")),
     "ablation.steps": lambda: f"{int(_row('variant', 'full', _seeds('full')[0])['steps']):,}",
-    # the table of the stored ablation: one value per seed
-    "ablation.full.r": lambda: _per_seed("full", "azimuth_corr", ".2f", absolute=True),
-    "ablation.ablated.r": lambda: _per_seed("no_random_views", "azimuth_corr", ".2f", absolute=True),
-    "ablation.full.turning": lambda: _per_seed("full", "azimuth_turning", ".0%").replace("%", " %"),
-    "ablation.ablated.turning": lambda: _per_seed("no_random_views", "azimuth_turning", ".0%").replace("%", " %"),
-    "ablation.full.kid": lambda: _per_seed("full", "kid_mean", ".3f"),
-    "ablation.ablated.kid": lambda: _per_seed("no_random_views", "kid_mean", ".2f"),
-    "ablation.full.identity": lambda: _per_seed("full", "identity_consistency", ".2f"),
-    "ablation.ablated.identity": lambda: _per_seed("no_random_views", "identity_consistency", ".2f"),
-    # what the text says about the table
-    "ablation.full.mean_r": lambda: f"{_mean_abs('full', 'azimuth_corr'):.2f}",
-    "ablation.ablated.mean_r": lambda: f"{_mean_abs('no_random_views', 'azimuth_corr'):.2f}",
-    "ablation.r_gap": lambda: f"{_mean_abs('full', 'azimuth_corr') - _mean_abs('no_random_views', 'azimuth_corr'):.2f}",
-    "ablation.r_gaps": _r_gaps,
-    "ablation.kid_ratio": _kid_ratio,
-    "ablation.ablated.identity_range": lambda: _range("no_random_views", "identity_consistency", ".2f"),
     # the shipped model (lessons 00, 06, 08)
     "shipped.step": lambda: f"{int(_shipped_scores()['step']):,}",
     "shipped.azimuth_r": lambda: f"{abs(_shipped_scores()['azimuth_corr']):.2f}",
     "shipped.azimuth_error": lambda: f"{_shipped_scores()['azimuth_error']:.1f}",
     "shipped.turning": lambda: f"{_shipped_scores()['azimuth_turning']:.0%}".replace("%", " %"),
+    # the shipped model's circular reading and fold test (lessons 00, 06, 07, 08)
+    "shipped.circ_error": lambda: f"{_shipped_scores()['azimuth_circ_error']:.1f}",
+    "shipped.circ_score": lambda: f"{_shipped_scores()['azimuth_circ_score']:.2f}",
+    "shipped.circ_turning": lambda: _percent(_shipped_scores()["azimuth_circ_turning"]),
+    "shipped.circ_null": lambda: f"{_shipped_scores()['null_circ_error']:.1f}",
+    "shipped.fold_even": lambda: f"{_shipped_scores()['fold_even']:.2f}",
+    "shipped.fold_mirror": lambda: f"{_shipped_scores()['fold_mirror']:.2f}",
+    "shipped.identity": lambda: f"{_shipped_scores()['identity_consistency']:.2f}",
+    # the circular reading of the stored ablation's references (lesson 07)
+    "ablation.real_circ_error": lambda: f"{float(_row('reference', 'real_renders')['azimuth_circ_error']):.1f}",
+    "ablation.chance_circ_error": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_error']):.1f}",
+    "ablation.chance_circ_score": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_score']):.2f}",
+    "ablation.real_fold_even": lambda: f"{float(_row('reference', 'real_renders')['fold_even']):.2f}",
+    "ablation.real_fold_mirror": lambda: f"{float(_row('reference', 'real_renders')['fold_mirror']):.2f}",
+    "ablation.circ_null": lambda: f"{float(_row('variant', 'full', _seeds('full')[0])['null_circ_error']):.1f}",
+    # the cpu recipe as configured now (lessons 06, 07)
+    "recipe.steps": lambda: f"{_recipe().train.steps:,}",
+    # the robustness sweep of the cpu recipe (docs/results/full_turn/robustness.csv; lessons 00, 06)
+    "robustness.turned": _robustness_turned,
+    "robustness.runs": lambda: str(len(_robustness_rows())),
+    "robustness.minutes_2threads": lambda: _robustness_minutes(2),
+    "robustness.minutes_1thread": lambda: _robustness_minutes(1),
 }
+FACTS.update(_variant_facts())
 
 
 def fact(name: str) -> str:

@@ -8,10 +8,12 @@
 # In this lesson you meet:
 #
 # 1. the synthetic objects and their ground-truth pose,
-# 2. one object at a sweep of poses, and a check that the renderer uses the course's rotation convention,
-# 3. the object families,
-# 4. how CelebA faces are cropped,
-# 5. how each real dataset (CelebA, Cars, Chairs, LSUN bedrooms, Cats) is prepared.
+# 2. the data the course's `cpu` recipe trains on — synthetic cars at eye level over a quarter turn — and the
+#    cues that tell a car's front from its back and one flank from the other,
+# 3. one object at a sweep of poses, and a check that the renderer uses the course's rotation convention,
+# 4. the object families,
+# 5. how CelebA faces are cropped,
+# 6. how each real dataset (CelebA, Cars, Chairs, LSUN bedrooms, Cats) is prepared.
 
 # %%
 import matplotlib.pyplot as plt
@@ -41,8 +43,11 @@ course.setup("03b")
 # Each synthetic object is built from boxes, cylinders, cones and ellipsoids with random proportions and
 # random colours per part. It is rendered with the course's convention from lesson 01: the object's points
 # $q$ move to $R\,q$ with $R = R_x(\text{elevation})\,R_y(\text{azimuth})$ (x right, y down, z away from you),
-# then an orthographic camera looks along $+z$ and the nearest surface wins. Shading is Lambertian with a
-# fixed light from the upper left, on a plain light-grey background.
+# then an orthographic camera looks along $+z$ and the nearest surface wins. Shading is Lambertian plus an ambient
+# term, on a plain light-grey background. The light is fixed in the **world** — in the object's own frame, as if
+# the camera walked round a lit object — not in the camera: one flank of an object is always the lit one, the
+# other always in shade, so no view is the mirror image of another. Lamps (a car's headlamps and tail lamps) glow:
+# they are drawn at full brightness whatever the light.
 #
 # Poses are drawn uniformly from `POSE_RANGES['synthetic']`. Image `i` of a set with seed `s` depends only on
 # `(s, i)`, so the same seed gives the same pixels on any machine. The full set (20,000 images at 64 px) is
@@ -101,7 +106,61 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 2. One identity, many poses
+# ## 2. The data the `cpu` recipe trains on
+#
+# The recipe that `python -m hologan_lesson demo` trains (lesson 06), and that the shipped model was trained with,
+# uses a narrow slice of this data: **one family, cars, at eye level (elevation 0°), with azimuth from 0° (the
+# front) to 90° (the side)**, at 32 px. Its configuration says so; here are images drawn exactly as that training
+# set draws them (the same renderer, ranges and families; the cached set holds 20,000 of them):
+
+# %%
+from hologan_lesson.config import make_config
+from hologan_lesson.data.synthetic import SYNTHETIC_VERSION
+
+RECIPE = make_config("cpu").data
+print(f"cpu recipe: {RECIPE.name} data v{SYNTHETIC_VERSION}, families {RECIPE.families}, {RECIPE.resolution} px, "
+      f"azimuth {RECIPE.azimuth_range[0]:g}…{RECIPE.azimuth_range[1]:g}°, "
+      f"elevation {RECIPE.elevation_range[0]:g}…{RECIPE.elevation_range[1]:g}°")
+cars = InMemorySyntheticDataset(
+    pick(ci=8, cpu=24), resolution=RECIPE.resolution, seed=0, families=RECIPE.families,
+    azimuth_range=RECIPE.azimuth_range, elevation_range=RECIPE.elevation_range,
+)
+show_with_poses(torch.stack([cars[i] for i in range(len(cars))]), [f"az {a:.0f}°" for a in cars.poses[:, 0]])
+
+# %% [markdown]
+# Why cars, and why only a quarter turn? A generator that is never told the pose can cheat: if the view at
+# $-a$ looked like the mirror image of the view at $+a$, it could cover a wide range by drawing mirror images
+# instead of turning its object (a *fold*). The data therefore carries the cues real cars carry, and the range
+# keeps out of trouble:
+#
+# * **front and back differ**: a long bonnet, pale glowing headlamps and a dark grille in front, the cabin set
+#   back, red glowing tail lamps behind;
+# * **the two flanks differ**: the light is fixed in the world, so one flank is lit and the other in shade;
+# * **0…90° holds no mirror pair**: it runs from the front to one side and never reaches the other side or the
+#   back.
+#
+# One car, the same car, at the four quarter turns (the recipe trains on the first two and everything between):
+
+# %%
+car = sample_object_params(4, family="car")
+quarter = torch.tensor([[0.0, 0.0], [90.0, 0.0], [180.0, 0.0], [270.0, 0.0]])
+views4 = render_views(car, quarter, resolution=64)
+mask = (views4 - views4[:, :, :1, :1]).abs().sum(1) > 0.1  # (4, H, W): the car (differs from the corner's background)
+brightness = [float(v.add(1).div(2).mean(0)[m].mean()) for v, m in zip(views4, mask)]
+captions = [
+    "0°: front\nheadlamps, grille",
+    "90°: a flank\nin shade",
+    "180°: back\nred tail lamps",
+    "270°: other flank\nlit",
+]
+show_with_poses(views4, [f"{c}\nbrightness {b:.2f}" for c, b in zip(captions, brightness)], ncol=4)
+
+# %% [markdown]
+# The mean brightness of the car under each picture is the lighting cue in numbers: the flank at 270° is lit, the
+# flank at 90° in shade. Without a world-fixed light a car is nearly left–right symmetric, and a probe — or a
+# generator — could not tell the view at 90° from the one at 270°.
+#
+# ## 3. One identity, many poses
 #
 # `ds.object_params(i)` returns image `i`'s identity, and `render_views` renders it at any poses. Later lessons
 # use exactly this as the "real renders" reference for pose metrics. **Positive azimuth turns the object's
@@ -156,7 +215,7 @@ print(f"silhouette IoU at azimuth {az:.0f}°, elevation {el:.0f}°: {iou:.2f}")
 # %% [markdown]
 # The small differences are the voxel grid's staircase edges; the renderer itself is exact.
 #
-# ## 3. The families
+# ## 4. The families
 #
 # Five families, each with its own builder: **chair**, **car**, **mug** (hollow, with a ring handle),
 # **table** (rectangular or round) and **lamp** (a desk lamp with a cone shade). Objects are centred and scaled
@@ -172,7 +231,7 @@ for f, name in enumerate(FAMILIES):
 show_images(torch.stack(images), nrow=per_family, scale=2.0, title="each row one family (azimuth 30°, elevation 20°)")
 
 # %% [markdown]
-# ## 4. How CelebA is cropped
+# ## 5. How CelebA is cropped
 #
 # The aligned CelebA images are 178 px wide and 218 px tall, with the eyes at a fixed height. The official
 # HoloGAN code (like DCGAN before it) cuts the centred **108 x 108** square, then resizes it to 64 x 64; at
@@ -213,7 +272,7 @@ for res, box in boxes.items():
     print(f"{res} px: crop (left, top, right, bottom) = {box}, then resize to {res}x{res}")
 
 # %% [markdown]
-# ## 5. Preparing the real datasets
+# ## 6. Preparing the real datasets
 #
 # Real datasets are downloaded once (by hand for most: the original hosts need accounts or are gone) and
 # turned into a **prepared folder** of square images with a `manifest.json` recording the source, the crop, and
@@ -332,6 +391,9 @@ with all_reported():  # both checkers run, and every failure is reported
 #
 # * The synthetic data set renders objects whose true pose is known, so later lessons can measure whether a
 #   generator learnt to turn them; CelebA crops are the real-image data set of the paper.
+# * The `cpu` recipe trains on synthetic cars at eye level over 0…90° (front to side). The cars carry the cues
+#   that keep a view from passing for another: a distinct front and back (headlamps and grille, tail lamps) and a
+#   light fixed in the world that lights one flank only.
 # * Images are stored `(H, W, C)` uint8; the model takes `(3, H, W)` floats in $[-1, 1]$, the range of the
 #   generator's tanh.
 #
@@ -345,6 +407,14 @@ with all_reported():  # both checkers run, and every failure is reported
 # 3. Why does the synthetic set record the true pose of every image, when HoloGAN never sees poses?
 #    <details><summary>Answer</summary>Training does not use them; the metrics do: they let us check whether the
 #    learnt view control agrees with the true rotation (lesson 07).</details>
+# 4. Why is the light fixed in the world rather than in the camera?
+#    <details><summary>Answer</summary>A car is nearly left–right symmetric. With a light that moves with the
+#    camera, the view at $-a$ would be almost the mirror image of the view at $+a$, and a generator could fake a
+#    turn by drawing mirror images; a world-fixed light lights one flank only, so the two views differ.</details>
+# 5. The recipe trains on 0…90° only. What would a full circle add, and did it work here?
+#    <details><summary>Answer</summary>The back and the other flank. Full circles (0…360°) and a half turn
+#    (0…180°) were tried on CPU budgets and did not turn (the record is in
+#    `docs/results/full_turn/README.md`); the quarter turn is what turns reliably on two CPU cores.</details>
 #
 # ## Links
 #

@@ -1,9 +1,10 @@
 # %% [markdown]
 # # Lesson 08 — Explore a trained HoloGAN
 #
-# The course ships a HoloGAN trained with the `cpu` recipe on two CPU cores: synthetic cars at eye level, seen
-# from azimuth 0° (front) to 90° (side). It turns its cars: lesson 07's pose probe reads the commanded azimuth
-# back from its images (the numbers are printed in section 2). This lesson loads it — or any checkpoint of
+# The course ships a HoloGAN trained with the `cpu` recipe (lesson 06) on a CPU: synthetic cars at eye level, seen
+# from azimuth 0° (front) to 90° (side), with the official 64 px losses plus pi-GAN's view head. It turns its cars:
+# lesson 07's pose probe reads the commanded azimuth back from its images with a circular error of
+# {{ fact:shipped.circ_error }}° (all numbers are printed in section 2). This lesson loads it — or any checkpoint of
 # yours, for example a CelebA run from a GPU — and plays with the three inputs HoloGAN separates:
 #
 # * the **view** (azimuth, elevation), which only rotates the 3D features;
@@ -80,10 +81,10 @@ rows = torch.cat([render_views(G, z, views) for z in codes])  # (6·7, 3, H, W)
 show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 
 # %% [markdown]
-# Every car turns the same way as the commanded azimuth grows — from a long side view at 0° to a short,
-# nearly frontal view at 90° — while its colour and shape stay. (The renderer's 0° is the front view: this model
-# learnt its frame the other way round, sign −1, which is as good; lesson 07 explains why the frame is free.)
-# The images are blurry — 32 px and a few thousand CPU steps — but the pose probe of lesson 07 reads the turn
+# Every car turns the same way as the commanded azimuth grows, between a front view and a side view, while its
+# colour and shape stay. The model picks its own frame: its 0° need not be the renderer's front view, and it may
+# turn the other way round (the `sign` below), which is as good; lesson 07 explains why the frame is free. The
+# images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — but the pose probe of lesson 07 reads the turn
 # clearly (48 identities × 13 views; "null" is each number's noise floor):
 
 # %%
@@ -96,8 +97,32 @@ if CHECKPOINT == SHIPPED_CHECKPOINT and scores_file.exists():
     print(format_control(json.loads(scores_file.read_text())))
 
 # %% [markdown]
-# The recipe trains at eye level only (elevation fixed at 0°). Commanding elevations it never trained on shows
-# what the generator does with views it was never asked to make look real:
+# On the circle the error is {{ fact:shipped.circ_error }}° with {{ fact:shipped.circ_turning }} of the identities
+# turning, and the fold test — {{ fact:shipped.fold_even }} between a view and its reflection about the middle of
+# the range, {{ fact:shipped.fold_mirror }} between a view's mirror image and that reflection — stays far from 0:
+# the model turns its cars rather than folding the range or drawing mirror images (lesson 07 explains both
+# readings).
+#
+# The trained range is a quarter turn. Commanding azimuths past it — the other flank, the back — asks for views
+# the generator was never asked to make look real:
+
+# %%
+wide = torch.arange(-90.0, 271.0, 45.0)  # 9 azimuths: from the other flank through the range to the back and on
+views_wide = torch.stack([wide, torch.full_like(wide, sum(EL) / 2)], 1)  # (9, 2)
+show_images(
+    torch.cat([render_views(G, z, views_wide) for z in codes[:3]]),
+    nrow=9,
+    scale=2.5,
+    labels=[f"{a:.0f}°" + (" (trained)" if AZ[0] <= a <= AZ[1] else "") for a in views_wide[:, 0]],
+)
+
+# %% [markdown]
+# Wider ranges were tried: full circles (0…360°, with and without the view head, on two versions of the synthetic
+# cars), a half turn (0…180°) and a full circle reached by widening the sampled range during training. None of
+# them turned within the CPU budget; `docs/results/full_turn/README.md` records their numbers.
+#
+# The recipe also trains at eye level only (elevation fixed at 0°). Commanding elevations it never trained on shows
+# what the generator does with those views:
 
 # %%
 views_el = elevation_sweep(7, (-30.0, 30.0), sum(AZ) / 2)  # (7, 2): untrained elevations
@@ -110,8 +135,8 @@ show_images(
 
 # %% [markdown]
 # Outside the trained range the generator has never been asked to look real, so expect the object to blur or
-# change there. (The explorer's sliders below stay inside the trained range; to look past 0…90°, give
-# `render_views` wider views, as the cells above do.)
+# change there. (The explorer's sliders below stay inside the trained range; to look past it, give `render_views`
+# wider views, as the cells above do.)
 #
 # ## 3. Shape and appearance codes
 #
@@ -162,8 +187,12 @@ display(IPImage(data=gif.read_bytes(), format="gif"))
 #
 # Sliders turn the object; **shape code** and **appearance** pick the two codes by seed (type a number); the
 # panel's **new shape** / **new appearance** buttons draw random ones; **write turntable GIF** saves the current
-# identity at the current elevation into `gif_dir`. Run it in Jupyter or Colab to play with it. What it shows
-# at its start (shape 1, appearance 1), as a static strip for readers of the stored notebook:
+# identity at the current elevation into `gif_dir`. The sliders span the azimuth and elevation ranges the
+# checkpoint was trained on, read from its config (`AZ`, `EL` above). The shipped model was trained at one
+# elevation only (0°, eye level), so its elevation slider would have nothing to move: the cell below hides it when
+# the trained elevation range is a single value, and shows it for a checkpoint trained over a range of elevations.
+# Run it in Jupyter or Colab to play with it. What it shows at its start (shape 1, appearance 1), as a static strip
+# for readers of the stored notebook:
 
 # %%
 strip_views = azimuth_sweep(7, AZ, sum(EL) / 2)  # (7, 2)
@@ -174,6 +203,13 @@ show_images(render_views(G, z_start, strip_views), nrow=7, scale=2.5, labels=[f"
 from hologan_lesson import pick
 
 explorer = Explorer(G, AZ, EL, shape_seed=1, appearance_seed=1, gif_dir=gif_dir, scale=pick(ci=2, cpu=6))
+sliders = explorer.panel
+print(f"azimuth slider {sliders.azimuth.min:g}…{sliders.azimuth.max:g}°")
+if EL[0] == EL[1]:  # trained at one elevation: nothing to slide, so keep it at that value and hide it
+    sliders.elevation.layout.display = "none"
+    print(f"elevation fixed at {sliders.elevation.value:g}° (trained at this elevation only): slider hidden")
+else:
+    print(f"elevation slider {sliders.elevation.min:g}…{sliders.elevation.max:g}°")
 display(explorer.widget)
 
 # %% [markdown]
@@ -256,8 +292,11 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0]
 # * A trained HoloGAN separates three inputs: the view only rotates the 3D features, $z_\text{shape}$ styles the
 #   3D layers and $z_\text{appearance}$ the 2D layers.
 # * The shipped model, trained with the `cpu` recipe, turns its cars through the trained range 0…90° at eye
-#   level; outside the views it was trained on (other elevations, azimuths past the range) nothing asked it to
-#   look real.
+#   level (circular error {{ fact:shipped.circ_error }}°, no fold); outside the views it was trained on (other
+#   elevations, azimuths past the range) nothing asked it to look real. Wider training ranges did not turn on a CPU
+#   budget (`docs/results/full_turn/README.md`).
+# * The explorer's sliders cover the trained azimuth and elevation ranges, read from the checkpoint's config; an
+#   elevation fixed in training is shown at its value, without a slider.
 # * `render_views` computes an identity's volume once and reruns only the rotation and what follows it; a
 #   there-and-back turntable makes a seamless GIF inside a limited range.
 # * The projection weights per depth slice and the bird's-eye map of the volume show what training put into the
@@ -268,8 +307,9 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0]
 #
 # 1. Why does the turntable go there and back instead of round, and why divide by `frames` and not `frames - 1`?
 #    <details><summary>Answer</summary>The model was trained on 0…90° only, so a full circle would leave the
-#    trained views; and with `frames` the last frame stops one step short of frame 0, so the loop closes without
-#    showing the same view twice.</details>
+#    trained views (and models trained on a full circle did not turn at the CPU budget: see
+#    `docs/results/full_turn/README.md`); with `frames` the last frame stops one step short of frame 0, so the loop
+#    closes without showing the same view twice.</details>
 # 2. Why can `render_views` reuse one feature volume for all the views of an identity?
 #    <details><summary>Answer</summary>The view enters only at the rotation: everything before it depends on
 #    $z$ alone.</details>
@@ -279,12 +319,17 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0]
 # 4. What do you expect at elevation 30°, and why?
 #    <details><summary>Answer</summary>Blur or a changed object: the recipe trains at eye level only, so the
 #    generator was never asked to make those views look real.</details>
+# 5. Why does the shipped model's explorer have no elevation slider?
+#    <details><summary>Answer</summary>Its config says it was trained at elevation 0° only; a slider over a single
+#    value would do nothing, and one over untrained elevations would promise control the training never
+#    asked for. A checkpoint trained over a range of elevations gets the slider back.</details>
 #
 # ## Links
 #
 # * Paper: [HoloGAN (arXiv 1904.01326)](https://arxiv.org/abs/1904.01326): pose control and
 #   disentangling shape from appearance
 # * Official code: [thunguyenphuoc/HoloGAN](https://github.com/thunguyenphuoc/HoloGAN)
+# * The view head of the `cpu` recipe: [pi-GAN, Chan et al. 2021 (arXiv 2012.00926)](https://arxiv.org/abs/2012.00926)
 # * Fidelity notes: [Generator](../docs/fidelity.md#generator), [Rotation and views](../docs/fidelity.md#rotation-and-views)
 # * Previous: [07 — Measuring 3D control and the ablations](07_ablations.ipynb) · Back to the start:
 #   [00 — Welcome](00_welcome.ipynb)

@@ -22,26 +22,12 @@
 import matplotlib.pyplot as plt
 import torch
 
-from hologan_lesson import count_parameters, pick, seed_everything
 from hologan_lesson.data import sample_object_params, voxelize
-from hologan_lesson.envcheck import machine_summary
-from hologan_lesson.lessons.next_steps import (
-    compose_max,
-    fit_triplane,
-    place_object,
-    pose_code,
-    render_field,
-    render_fields,
-    train_pose_critic,
-    voxel_projection_input,
-)
-from hologan_lesson.lessons.toy_render import fit_projection_toy, random_voxel_scenes
-from hologan_lesson.model.rotation import rotate_volume, rotation_matrix, sample_views, view_to_rotation
-from hologan_lesson.viz import composite_front_to_back, render_voxels, show_images
+from hologan_lesson.lessons import course
+from hologan_lesson.model.rotation import rotate_volume, rotation_matrix
+from hologan_lesson.viz import render_voxels, show_images
 
-seed_everything(0)
-print(machine_summary())
-
+course.setup("09")
 car = voxelize(sample_object_params(3, family="car"), 32)[None]  # (1, 4, D, H, W): RGB + occupancy in [0, 1]
 chair = voxelize(sample_object_params(7, family="chair"), 32)[None]
 
@@ -64,6 +50,9 @@ chair = voxelize(sample_object_params(7, family="chair"), 32)[None]
 
 
 # %%
+from hologan_lesson.lessons.next_steps import compose_max, place_object
+
+
 def posed_objects(chair_turn: float = 0.0) -> list[torch.Tensor]:
     """The car on the left and the chair on the right, turned by its own azimuth ``chair_turn``."""
     left = place_object(car, rotation_matrix(30.0, 0.0), translation=(-0.45, 0.1, 0.1), scale=0.55)
@@ -149,6 +138,11 @@ check_compositing_weights(my_compositing_weights)
 # Both read the same samples of the same volume; only the rule that turns samples into a pixel differs.
 
 # %%
+from hologan_lesson import count_parameters, pick
+from hologan_lesson.lessons.next_steps import render_field, voxel_projection_input
+from hologan_lesson.lessons.toy_render import fit_projection_toy, random_voxel_scenes
+from hologan_lesson.model.rotation import sample_views, view_to_rotation
+
 size = 16
 small_car = voxelize(sample_object_params(3, family="car"), size)[None]
 g = torch.Generator().manual_seed(0)
@@ -179,6 +173,8 @@ print(
 
 # %%
 # NBVAL_CHECK_OUTPUT
+from hologan_lesson.viz import composite_front_to_back
+
 R = rotation_matrix(45.0, 20.0)
 turned = voxel_projection_input(small_car, R)
 same = torch.allclose(render_field(small_car, R), composite_front_to_back(turned[:, :3], turned[:, 3:4]), atol=1e-5)
@@ -234,6 +230,8 @@ check_composite_fields(my_composite_fields)
 # own field with its own pose; the composite density decides, sample by sample, what hides what.
 
 # %%
+from hologan_lesson.lessons.next_steps import render_fields
+
 car_field = place_object(car, rotation_matrix(-30.0, 0.0), translation=(0.0, 0.15, 0.0), scale=0.6)
 path = torch.linspace(0, 1, 5)
 frames = []
@@ -257,6 +255,8 @@ show_images(torch.cat(frames) * 2 - 1, nrow=5, scale=3, title="GIRAFFE-style com
 # $32^3$ RGBA volume (no GAN: plain regression), then volume-rendered next to the original.
 
 # %%
+from hologan_lesson.lessons.next_steps import fit_triplane
+
 triplane, tri_losses = fit_triplane(car, steps=pick(ci=60, cpu=150, gpu=300), channels=8, seed=0)
 with torch.no_grad():
     fitted = triplane.as_volume(32).clamp(0, 1)
@@ -301,6 +301,8 @@ print("the fit improved the loss more than tenfold:", tri_losses[-1] * 10 < tri_
 # render of the car with its own pose above the same render with another image's pose:
 
 # %%
+from hologan_lesson.lessons.next_steps import pose_code, train_pose_critic
+
 n_views = pick(ci=96, cpu=192, gpu=384)
 critic_views = sample_views(n_views, (-180.0, 180.0), (0.0, 40.0), generator=torch.Generator().manual_seed(1))
 cars = car.expand(n_views, -1, -1, -1, -1)
