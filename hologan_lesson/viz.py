@@ -338,3 +338,12 @@ def show_run_sweeps(run_dir: str | Path, kind: str = "azimuth", count: int = 2) 
         ax.set_axis_off()
         ax.set_title(f"{kind} sweep, step {int(path.stem.split('_')[-1])}")
         plt.show()
+
+
+def show_picture(path: str | Path) -> None:
+    """Show a stored PNG at its own size (80 px to the inch)."""
+    image = Image.open(path)
+    fig, ax = plt.subplots(figsize=(image.width / 80, image.height / 80))
+    ax.imshow(image)
+    ax.set_axis_off()
+    plt.show()

@@ -125,12 +125,28 @@ def print_ablation_info(out: str | Path, shipped: bool = False) -> None:
     )
 
 
-def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: str | Path) -> Path:
-    """Commanded vs probe-read azimuth, one panel per ``(label, commanded (n, T), predicted (n, T))``,
-    each with its fitted ``sign · commanded + offset`` line; written as a PNG."""
-    import matplotlib
+def seed_summary(rows: Sequence[dict[str, Any]]) -> str:
+    """Per variant, one value per seed of the pose readings that every ablation table has (linear |r| and the
+    fraction of identities turning), then the full model's |r| minus each other variant's, seed by seed."""
+    by_variant: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["kind"] == "variant":
+            by_variant.setdefault(r["variant"], []).append(r)
+    lines = []
+    for runs_of in by_variant.values():
+        r_abs = " / ".join(f"{abs(r['azimuth_corr']):.2f}" for r in runs_of)
+        turning = " / ".join(f"{r['azimuth_turning']:.0%}" for r in runs_of)
+        lines.append(f"{runs_of[0]['label']:29s} azimuth |r| {r_abs}, identities turning {turning}")
+    for name, runs_of in by_variant.items():
+        if name != "full" and "full" in by_variant:
+            gaps = [abs(a["azimuth_corr"]) - abs(b["azimuth_corr"]) for a, b in zip(by_variant["full"], runs_of)]
+            lines.append(f"full minus {runs_of[0]['label']}, |r| per seed: " + " / ".join(f"{g:+.2f}" for g in gaps))
+    return "\n".join(lines)
 
-    matplotlib.use("Agg", force=False)
+
+def pose_panels(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]]):
+    """A figure of commanded vs probe-read azimuth, one panel per ``(label, commanded (n, T), predicted (n, T))``:
+    one line per identity and the fitted ``sign · commanded + offset`` (dashed)."""
     import matplotlib.pyplot as plt
 
     cols = min(4, len(panels))
@@ -148,4 +164,13 @@ def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: 
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_axis_off()
-    return save_figure(fig, path)
+    fig.tight_layout()
+    return fig
+
+
+def pose_figure(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]], path: str | Path) -> Path:
+    """``pose_panels`` written as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    return save_figure(pose_panels(panels), path)

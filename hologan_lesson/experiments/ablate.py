@@ -135,3 +135,39 @@ def run_ablation(
 
     asked = {"preset": preset, "dataset": dataset, "overrides": list(overrides), "seeds": seeds}
     return evaluate_ablation(out, jobs, settings, data, probe, accuracy, feature, asked)
+
+
+def lesson_ablation(run: bool, data, probe) -> Path:
+    """Lesson 07's ablation folder: the shipped one, unless ``run`` (or the ``ci`` profile) asks to train one here.
+
+    The profile picks the budget: ``ci`` a dry run of a few steps per variant in a temporary folder (its numbers
+    are noise), ``cpu`` the ``cpu`` preset with probe features, ``gpu`` the ``gpu`` preset for 10,000 steps with
+    Inception features (probe features where Inception is unavailable); seeds 0, 1, 2 outside ``ci``.
+    ``data``, ``probe``: the lesson's data settings and pose probe (to check that Inception loads)."""
+    import tempfile
+
+    from .. import shipped
+    from ..eval import FeatureUnavailable, feature_extractor
+    from ..profile import pick, profile
+    from ..utils import quiet
+
+    if not run and profile() != "ci":
+        return shipped.asset(shipped.ABLATION)
+    tiny = EvalSettings(features="probe", num_fake=40, num_real=40, subset_size=20, subsets=10, identities=4,
+                        frames=5, probe_images=600, probe_epochs=3)
+    preset, overrides, settings = pick(
+        ci=("ci", ["train.steps=4", "train.checkpoint_every=2"], tiny),
+        cpu=("cpu", [], EvalSettings(features="probe", num_fake=2000, num_real=2000)),
+        gpu=("gpu", ["train.steps=10000"], EvalSettings(features="inception")),
+    )
+    out = Path(tempfile.mkdtemp(prefix="ablation-ci-")) if profile() == "ci" else Path("runs/ablation")
+    if settings.features == "inception":
+        try:
+            feature_extractor(settings, data, probe)
+        except FeatureUnavailable as exc:
+            print(f"{exc}\n-> using --features probe")
+            settings.features = "probe"
+    with quiet():  # the ablation's progress messages are not part of the lesson
+        run_ablation(preset, "synthetic", out, only=["full", "no_random_views", "traditional_z"], overrides=overrides,
+                     settings=settings, progress=False, seeds=pick(ci=None, cpu=[0, 1, 2], gpu=[0, 1, 2]))
+    return out

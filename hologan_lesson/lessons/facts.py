@@ -67,14 +67,22 @@ def _percent(value: float) -> str:
     return f"{value:.0%}".replace("%", " %")
 
 
-# variant keys of the fact names -> variant names of the stored ablation
-ABLATION_KEYS = {"full": "full", "ablated": "no_random_views", "tradz": "traditional_z"}
+# variant keys of the fact names -> variant names of the stored ablation (the previous recipe: full vs no random views)
+ABLATION_KEYS = {"full": "full", "ablated": "no_random_views"}
 
 
-def _circ_gaps(variant: str) -> str:
-    """Per seed, the full model's circular score minus ``variant``'s: "0.71 / 0.65 / 0.80"."""
-    full, other = _values("full", "azimuth_circ_score"), _values(variant, "azimuth_circ_score")
-    return " / ".join(f"{a - b:.2f}" for a, b in zip(full, other))
+def _r_gaps() -> str:
+    """Per seed, the full model's azimuth |r| minus the ablated model's: "0.30 / 0.78"."""
+    full, other = _values("full", "azimuth_corr"), _values("no_random_views", "azimuth_corr")
+    return " / ".join(f"{abs(a) - abs(b):.2f}" for a, b in zip(full, other))
+
+
+REFERENCES = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "references_cpu_recipe_v3.json"
+
+
+def _reference(source: str, key: str, fmt: str) -> str:
+    """One score of a calibration source ("real renders", "view ignored") on the current cpu recipe's data."""
+    return format(float(_json(REFERENCES)["references"][source][key]), fmt)
 
 
 def _recipe():
@@ -109,17 +117,12 @@ def _robustness_minutes(threads: int) -> str:
 
 
 def _variant_facts() -> dict[str, Callable[[], str]]:
-    """The stored ablation's table, one value per seed, for every variant (lesson 07):
-    ``ablation.<full|ablated|tradz>.<circ_score|circ_error|circ_turning|fold_even|fold_mirror|r|turning|kid|identity>``,
-    and ``ablation.gap.<ablated|tradz>``: the full model's circular score minus the variant's, per seed."""
+    """The stored ablation's table, one value per seed, for both variants (lesson 07):
+    ``ablation.<full|ablated>.<r|turning|unsigned_r|kid|identity>``."""
     columns = {  # fact suffix -> (column, format, absolute value)
-        "circ_score": ("azimuth_circ_score", ".2f", False),
-        "circ_error": ("azimuth_circ_error", ".1f", False),
-        "circ_turning": ("azimuth_circ_turning", ".0%", False),
-        "fold_even": ("fold_even", ".2f", False),
-        "fold_mirror": ("fold_mirror", ".2f", False),
         "r": ("azimuth_corr", ".2f", True),
         "turning": ("azimuth_turning", ".0%", False),
+        "unsigned_r": ("azimuth_unsigned_corr", ".2f", False),
         "kid": ("kid_mean", ".3f", False),
         "identity": ("identity_consistency", ".2f", False),
     }
@@ -129,20 +132,17 @@ def _variant_facts() -> dict[str, Callable[[], str]]:
             out[f"ablation.{key}.{suffix}"] = lambda v=variant, c=column, f=fmt, a=absolute: _per_seed(
                 v, c, f, absolute=a
             ).replace("%", " %")
-        if variant != "full":
-            out[f"ablation.gap.{key}"] = lambda v=variant: _circ_gaps(v)
     return out
 
 
 FACTS: dict[str, Callable[[], str]] = {
-    # the pose probe of the stored ablation (lesson 07)
-    "probe.azimuth_mae": lambda: f"{_json(shipped.ABLATION / 'probe_accuracy.json')['azimuth_mae']:.1f}",
-    # calibration rows of the stored ablation
+    # the stored ablation: the previous recipe (v1 data, no view head), its calibration rows and budget (lesson 07)
     "ablation.real_error": lambda: f"{float(_row('reference', 'real_renders')['azimuth_error']):.1f}",
     "ablation.chance_error": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_error']):.1f}",
     "ablation.noise_floor": lambda: f"{float(_row('variant', 'full', _seeds('full')[0])['null_signed_r']):.2f}",
-    "ablation.seeds": lambda: " / ".join(str(s) for s in _seeds("full")),
+    "ablation.seeds": lambda: " and ".join(str(s) for s in _seeds("full")),
     "ablation.steps": lambda: f"{int(_row('variant', 'full', _seeds('full')[0])['steps']):,}",
+    "ablation.gap.r": _r_gaps,
     # the shipped model (lessons 00, 06, 08)
     "shipped.step": lambda: f"{int(_shipped_scores()['step']):,}",
     "shipped.azimuth_r": lambda: f"{abs(_shipped_scores()['azimuth_corr']):.2f}",
@@ -156,13 +156,14 @@ FACTS: dict[str, Callable[[], str]] = {
     "shipped.fold_even": lambda: f"{_shipped_scores()['fold_even']:.2f}",
     "shipped.fold_mirror": lambda: f"{_shipped_scores()['fold_mirror']:.2f}",
     "shipped.identity": lambda: f"{_shipped_scores()['identity_consistency']:.2f}",
-    # the circular reading of the stored ablation's references (lesson 07)
-    "ablation.real_circ_error": lambda: f"{float(_row('reference', 'real_renders')['azimuth_circ_error']):.1f}",
-    "ablation.chance_circ_error": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_error']):.1f}",
-    "ablation.chance_circ_score": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_score']):.2f}",
-    "ablation.real_fold_even": lambda: f"{float(_row('reference', 'real_renders')['fold_even']):.2f}",
-    "ablation.real_fold_mirror": lambda: f"{float(_row('reference', 'real_renders')['fold_mirror']):.2f}",
-    "ablation.circ_null": lambda: f"{float(_row('variant', 'full', _seeds('full')[0])['null_circ_error']):.1f}",
+    # the calibration sources on the current cpu recipe's data (docs/results/full_turn; lesson 07)
+    "references.real_error": lambda: _reference("real renders", "azimuth_error", ".1f"),
+    "references.chance_error": lambda: _reference("view ignored", "azimuth_error", ".1f"),
+    "references.real_circ_error": lambda: _reference("real renders", "azimuth_circ_error", ".1f"),
+    "references.chance_circ_error": lambda: _reference("view ignored", "azimuth_circ_error", ".1f"),
+    "references.chance_circ_score": lambda: _reference("view ignored", "azimuth_circ_score", ".2f"),
+    "references.real_fold_even": lambda: _reference("real renders", "fold_even", ".2f"),
+    "references.real_fold_mirror": lambda: _reference("real renders", "fold_mirror", ".2f"),
     # the cpu recipe as configured now (lessons 06, 07)
     "recipe.steps": lambda: f"{_recipe().train.steps:,}",
     # the robustness sweep of the cpu recipe (docs/results/full_turn/robustness.csv; lessons 00, 06)

@@ -298,10 +298,10 @@ else:  # a fresh run: score it now (the probe trains once, about a minute, then 
     print(format_control(control_of_checkpoint(runs.newest_checkpoint(RUN_DIR)[1], settings)))
 
 # %% [markdown]
-# The shipped model (`hologan_lesson/assets/synthetic_cpu.pt`: the same recipe, seed 0, trained on one thread; the
-# probe reads it with a circular error of {{ fact:shipped.circ_error }}°, {{ fact:shipped.circ_turning }} of its
-# identities turning) turning six of its cars through the training range — the animation GitHub shows, then the
-# same as a strip of 8 views:
+# The shipped model (`hologan_lesson/assets/synthetic_cpu.pt`: the same recipe with seed 0, trained for
+# {{ fact:shipped.step }} steps; the probe reads it with a circular error of {{ fact:shipped.circ_error }}°,
+# {{ fact:shipped.circ_turning }} of its identities turning) turning six of its cars through the training range —
+# the animation GitHub shows, then the same as a strip of 8 views:
 
 # %%
 from IPython.display import Image as IPImage, display

@@ -117,9 +117,11 @@ show_images(
 )
 
 # %% [markdown]
-# Wider ranges were tried: full circles (0…360°, with and without the view head, on two versions of the synthetic
-# cars), a half turn (0…180°) and a full circle reached by widening the sampled range during training. None of
-# them turned within the CPU budget; `docs/results/full_turn/README.md` records their numbers.
+# Past the trained range the silhouette still changes with the command — the rotation is rigid by construction —
+# but the pictures break up: nothing asked those views to look real. Wider ranges were tried: full circles
+# (0…360°, with and without the view head, on two versions of the synthetic cars), a half turn (0…180°) and a full
+# circle reached by widening the sampled range during training. None of them turned within the CPU budget;
+# `docs/results/full_turn/README.md` records their numbers.
 #
 # The recipe also trains at eye level only (elevation fixed at 0°). Commanding elevations it never trained on shows
 # what the generator does with those views:
