@@ -152,6 +152,7 @@ class Trainer:
         self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=fp16)
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
         self.rng = torch.Generator().manual_seed(distributed.rank_seed(t.seed + 1, ctx.rank))  # z and views
+        self.step = 0
         fixed = torch.Generator().manual_seed(t.seed + 2)
         self.fixed_z = self._sample_z(self.n_fixed, fixed)
         self.fixed_views = self._sample_views(self.n_fixed, fixed)
@@ -162,7 +163,6 @@ class Trainer:
         self.batches = make_batches(
             dataset, t.batch_size, self.device, t.seed + 3, t.num_workers, rank=ctx.rank, world_size=ctx.world_size
         )
-        self.step = 0
         self._pending: list[StepResult] = []
         self.logger = runs.RunLogger(self.run_dir, write=ctx.is_main)
         if resume:
@@ -172,7 +172,7 @@ class Trainer:
         return sample_latents(self.cfg, self.G.latent_dim, n, generator, self.device)
 
     def _sample_views(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        return sample_training_views(self.cfg, n, generator, self.device)
+        return sample_training_views(self.cfg, n, generator, self.device, self.step)  # curriculum: by step
 
     def _autocast(self):
         return autocast(self.device, self.amp_dtype)
@@ -183,8 +183,7 @@ class Trainer:
         if self.cfg.train.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
         z = self._sample_z(self.local_batch, self.rng)
-        views = sample_training_views(self.cfg, self.local_batch, self.rng, self.device, self.step)  # degrees
-        return real, z, views
+        return real, z, self._sample_views(self.local_batch, self.rng)  # views in degrees
 
     def train_step(self) -> StepResult:
         """One D step then ``g_steps_per_d`` G steps; returns detached loss terms."""

@@ -210,10 +210,12 @@ def example_sets(data: DataConfig, n: int) -> tuple[torch.Tensor, dict[str, torc
     images of their mean colour; every set (n, 3, 32, 32) uint8. ``data``: a ``DataConfig`` of synthetic objects."""
     from ..data.synthetic import render_synthetic
 
-    kw = dict(resolution=32, azimuth_range=data.azimuth_range, elevation_range=data.elevation_range,
-              families=data.families)
-    real, fresh = (torch.from_numpy(render_synthetic(range(n), seed=s, **kw)[0]).permute(0, 3, 1, 2).contiguous()
-                   for s in (0, 5))
+    kw = dict(
+        resolution=32, azimuth_range=data.azimuth_range, elevation_range=data.elevation_range, families=data.families
+    )
+    real, fresh = (
+        torch.from_numpy(render_synthetic(range(n), seed=s, **kw)[0]).permute(0, 3, 1, 2).contiguous() for s in (0, 5)
+    )
     signed = fresh.float() / 127.5 - 1
     blurred = to_uint8_images(torch.nn.functional.avg_pool2d(signed, 3, 1, 1))
     flat = to_uint8_images(torch.zeros_like(signed) + signed.mean())

@@ -153,8 +153,17 @@ def lesson_ablation(run: bool, data, probe) -> Path:
 
     if not run and profile() != "ci":
         return shipped.asset(shipped.ABLATION)
-    tiny = EvalSettings(features="probe", num_fake=40, num_real=40, subset_size=20, subsets=10, identities=4,
-                        frames=5, probe_images=600, probe_epochs=3)
+    tiny = EvalSettings(
+        features="probe",
+        num_fake=40,
+        num_real=40,
+        subset_size=20,
+        subsets=10,
+        identities=4,
+        frames=5,
+        probe_images=600,
+        probe_epochs=3,
+    )
     preset, overrides, settings = pick(
         ci=("ci", ["train.steps=4", "train.checkpoint_every=2"], tiny),
         cpu=("cpu", [], EvalSettings(features="probe", num_fake=2000, num_real=2000)),
@@ -168,6 +177,14 @@ def lesson_ablation(run: bool, data, probe) -> Path:
             print(f"{exc}\n-> using --features probe")
             settings.features = "probe"
     with quiet():  # the ablation's progress messages are not part of the lesson
-        run_ablation(preset, "synthetic", out, only=["full", "no_random_views", "traditional_z"], overrides=overrides,
-                     settings=settings, progress=False, seeds=pick(ci=None, cpu=[0, 1, 2], gpu=[0, 1, 2]))
+        run_ablation(
+            preset,
+            "synthetic",
+            out,
+            only=["full", "no_random_views", "traditional_z"],
+            overrides=overrides,
+            settings=settings,
+            progress=False,
+            seeds=pick(ci=None, cpu=[0, 1, 2], gpu=[0, 1, 2]),
+        )
     return out

@@ -110,10 +110,19 @@ def _robustness_turned() -> str:
     return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
 
 
-def _robustness_minutes(threads: int) -> str:
-    """Mean training minutes of the sweep's runs on ``threads`` threads."""
-    minutes = [float(r["minutes"]) for r in _robustness_rows() if int(r["threads"]) == threads]
-    return f"{sum(minutes) / len(minutes):.1f}"
+DEMO_TIMING = ROBUSTNESS.with_name("demo_timing.json")
+
+
+def _demo_minutes() -> str:
+    """The measured wall time of ``demo`` in a fresh clone on 2 idle cores: "5 min 52 s"."""
+    total = int(_json(DEMO_TIMING)["total_seconds"])
+    return f"{total // 60} min {total % 60} s"
+
+
+def _robustness_seeds() -> str:
+    """The seeds of the robustness sweep: "0–3"."""
+    seeds = sorted({int(r["seed"]) for r in _robustness_rows()})
+    return f"{seeds[0]}–{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
 
 
 def _variant_facts() -> dict[str, Callable[[], str]]:
@@ -169,8 +178,9 @@ FACTS: dict[str, Callable[[], str]] = {
     # the robustness sweep of the cpu recipe (docs/results/full_turn/robustness.csv; lessons 00, 06)
     "robustness.turned": _robustness_turned,
     "robustness.runs": lambda: str(len(_robustness_rows())),
-    "robustness.minutes_2threads": lambda: _robustness_minutes(2),
-    "robustness.minutes_1thread": lambda: _robustness_minutes(1),
+    "robustness.seeds": _robustness_seeds,
+    "demo.minutes": _demo_minutes,
+    "demo.train_minutes": lambda: f"{_json(DEMO_TIMING)['train_seconds'] / 60:.1f}",
 }
 FACTS.update(_variant_facts())
 

@@ -100,8 +100,9 @@ display(Markdown("\n".join(rows)))
 #
 # * **What turns.** The `cpu` recipe (lesson 06) — synthetic cars at eye level over a quarter turn (0° front to
 #   90° side), 32 px, the official 64 px losses plus one addition borrowed from pi-GAN, a discriminator head that
-#   reads back the view each generated image was drawn at — turns its cars. Trained from scratch with 5 seeds on 1
-#   and 2 threads, {{ fact:robustness.turned }} runs turned.
+#   reads back the view each generated image was drawn at — turns its cars, but not every time: trained from
+#   scratch with seeds {{ fact:robustness.seeds }} on 1 or 2 threads, {{ fact:robustness.turned }} runs turned
+#   (the others fold; `docs/results/full_turn/README.md`).
 # * **What did not turn.** Wider ranges were tried on the same CPU budget and did not turn: the full circle
 #   (0…360°), with and without the view head and on two versions of the synthetic cars, a half turn (0…180°) with
 #   the view head, and a full circle reached by widening the sampled range during training. These negative results
@@ -154,8 +155,8 @@ print("profile is one of ci/cpu/gpu:", profile() in ("ci", "cpu", "gpu"))
 # solved, executed lesson in `notebooks/`. The exercise at the end of this lesson is a first try of that loop.
 #
 # **The main job.** `python -m hologan_lesson demo` first writes the shipped model's turntable, then builds the
-# synthetic cars and trains a small HoloGAN on the CPU with the `cpu` recipe (about
-# {{ fact:robustness.minutes_2threads }} minutes of training on two idle cores, measured), and ends by printing how
+# synthetic cars and trains a small HoloGAN on the CPU with the `cpu` recipe ({{ fact:demo.minutes }} in all on two
+# idle cores in a fresh clone, measured; {{ fact:demo.train_minutes }} minutes of it training), and ends by printing how
 # well its cars turn; lesson 06 explains everything it does.
 
 # %% [markdown]

@@ -173,9 +173,10 @@ with tempfile.TemporaryDirectory() as tmp:
 # without the view head, a half turn (0…180°) with it, and a full circle reached by widening the sampled range
 # during training; `docs/results/full_turn/README.md` records them with their numbers.
 #
-# **What this cell shows.** Training the recipe takes about {{ fact:robustness.minutes_2threads }} minutes on two
-# idle CPU cores (the mean of the robustness sweep's two-thread runs; longer on a laptop busy with other work). In
-# that sweep — 5 seeds, each on 1 and on 2 threads — {{ fact:robustness.turned }} runs turned
+# **What this cell shows.** Training the recipe takes {{ fact:demo.train_minutes }} minutes on two idle CPU cores
+# (`demo` as a whole: {{ fact:demo.minutes }}, measured in a fresh clone; longer on a laptop busy with other work).
+# In the robustness sweep — seeds {{ fact:robustness.seeds }} on 1 or 2 threads —
+# {{ fact:robustness.turned }} runs turned; the others fold
 # (`docs/results/full_turn/robustness.csv`). By default the lesson shows the run the course ships
 # (`hologan_lesson.shipped.DEMO_RUN`: the files of one `demo` run, trained on two threads). Set
 # `TRAIN_NOW = True` to train your own here instead (or run `python -m hologan_lesson demo` in a terminal). In

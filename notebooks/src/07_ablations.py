@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from hologan_lesson import pick, profile, shipped
+from hologan_lesson import pick, shipped
 from hologan_lesson.config import make_config
 from hologan_lesson.eval import ProbeSpec, fit_sign_offset, load_or_train_probe, read_turn
 from hologan_lesson.lessons import course
@@ -291,7 +291,7 @@ for name, images in examples.items():  # and fresh renders (other cars, other po
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from hologan_lesson.experiments.ablate import VARIANTS, print_ablation_info, read_table, run_ablation
+from hologan_lesson.experiments.ablate import VARIANTS, print_ablation_info, read_table
 
 for v in VARIANTS.values():
     print(f"{v.name:17s} {v.label:29s} {' '.join(v.overrides) or '(nothing switched off)'}")
@@ -316,33 +316,10 @@ for v in VARIANTS.values():
 # `ci` profile a tiny ablation runs a few steps per variant: its numbers are noise.
 
 # %%
-import tempfile
-from pathlib import Path
-
-from hologan_lesson.utils import quiet
+from hologan_lesson.experiments.ablate import lesson_ablation
 
 RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (hours on 2 CPU cores)
-VARIANTS_RUN = ["full", "no_random_views", "traditional_z"]
-TINY = EvalSettings(features="probe", num_fake=40, num_real=40, subset_size=20, subsets=10, identities=4, frames=5,
-                    probe_images=600, probe_epochs=3)  # ci: a dry run, numbers are noise
-PRESET, OVERRIDES, SETTINGS = pick(
-    ci=("ci", ["train.steps=4", "train.checkpoint_every=2"], TINY),
-    cpu=("cpu", [], EvalSettings(features="probe", num_fake=2000, num_real=2000)),
-    gpu=("gpu", ["train.steps=10000"], EvalSettings(features="inception")),
-)
-if profile() == "ci" or RUN_ABLATION:
-    results_dir = Path(tempfile.mkdtemp(prefix="ablation-ci-")) if profile() == "ci" else Path("runs/ablation")
-    if SETTINGS.features == "inception":
-        try:
-            feature_extractor(SETTINGS, DATA, probe)
-        except FeatureUnavailable as exc:
-            print(f"{exc}\n-> using --features probe")
-            SETTINGS.features = "probe"
-    with quiet():  # the ablation's progress messages are not part of the lesson
-        run_ablation(PRESET, "synthetic", results_dir, only=VARIANTS_RUN, overrides=OVERRIDES, settings=SETTINGS,
-                     progress=False, seeds=pick(ci=None, cpu=[0, 1, 2], gpu=[0, 1, 2]))
-else:
-    results_dir = shipped.asset(shipped.ABLATION)
+results_dir = lesson_ablation(RUN_ABLATION, DATA, probe)  # ci: always a tiny dry run; see its docstring
 rows = read_table(results_dir / "results.csv")
 print_ablation_info(results_dir, shipped=results_dir == shipped.ABLATION)
 
