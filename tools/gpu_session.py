@@ -47,6 +47,7 @@ import torch  # noqa: E402
 from hologan_lesson import gpu_results, runs  # noqa: E402
 from hologan_lesson.config import make_config  # noqa: E402
 from hologan_lesson.data import load_dataset  # noqa: E402
+from hologan_lesson.eval.ablate_report import REPORT_FILES  # noqa: E402
 
 ARCHIVE, SUMMARY, LOG, PEER_ROWS = "results.tar.gz", "summary.json", "log.txt", "peer_rows.json"
 MAX_BACK = 60 * 2**20  # what may come back in all (the tool's limit is 64 MiB, 16 MiB a file)
@@ -313,7 +314,7 @@ def _stage_runs(s: Session, ablation: Path, trained: list[dict]) -> None:
                 shutil.copy2(f, dest / sub / f.name)
         if (ablation / "logs" / f"{r['folder']}.txt").is_file():
             shutil.copy2(ablation / "logs" / f"{r['folder']}.txt", dest / "train_log.txt")
-    for name in (*gpu_train.ABLATION_FILES, "ablation.json"):
+    for name in (*REPORT_FILES, "ablation.json"):
         if (ablation / name).is_file():
             for base in (docs, assets):
                 (base / "ablation").mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,6 @@ from hologan_lesson.eval.ablate import VARIANTS, score_ablation
 from hologan_lesson.eval.run import EvalSettings, evaluate_run
 
 PRESET, DATASET = "gpu", "synthetic"
-ABLATION_FILES = ("results.csv", "results.md", "sweeps.png", "pose.png", "run_info.json", "probe_accuracy.json")
 DATA_FIELDS = ("families", "azimuth_range", "elevation_range")
 WIDTH_FIELDS = {"resolution", "channels", "z_dim", "identity_hidden"}  # architecture sizes, not the recipe
 EVAL = EvalSettings(features="probe", num_fake=2000, num_real=2000, subset_size=1000, subsets=100)

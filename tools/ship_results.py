@@ -19,9 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hologan_lesson import runs, shipped  # noqa: E402
+from hologan_lesson.eval.ablate_report import REPORT_FILES  # noqa: E402
 from hologan_lesson.eval.run import EvalSettings, control_of_checkpoint, format_control  # noqa: E402
-
-ABLATION_FILES = ("results.csv", "results.md", "sweeps.png", "pose.png", "run_info.json", "probe_accuracy.json")
 
 
 def _make_room(path: Path, replace: bool) -> None:
@@ -74,7 +73,7 @@ def ship_demo(run_dir: Path, replace: bool) -> None:
 def ship_ablation(ablation_dir: Path, replace: bool) -> None:
     """The ablation's tables, figures and run info."""
     dest = _fresh_dir(shipped.ABLATION, replace)
-    for name in ABLATION_FILES:
+    for name in REPORT_FILES:
         shutil.copy2(ablation_dir / name, dest / name)
     print(f"shipped {ablation_dir} as {dest}")
 

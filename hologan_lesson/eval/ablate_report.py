@@ -15,6 +15,9 @@ from .. import runs
 from ..viz import save_figure
 from .control import fit_sign_offset
 
+# What an ablation folder's report consists of (copied by tools/ship_results.py and tools/gpu_session.py).
+REPORT_FILES = ("results.csv", "results.md", "sweeps.png", "pose.png", "run_info.json", "probe_accuracy.json")
+
 COLUMNS = (
     "kind",
     "variant",

@@ -8,6 +8,7 @@ back like the front. ``read_circular`` fits ``read ≈ s · commanded + b_i (mod
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -101,14 +102,21 @@ def read_circular(commanded: Tensor, predicted: Tensor) -> CircularReading:
     )
 
 
+def shuffled_sweeps(predicted: Tensor, permutations: int, seed: int) -> Iterator[Tensor]:
+    """``permutations`` copies of ``(identities, frames)`` readings (float64), each sweep's frames shuffled:
+    the permutation null of every turn reading (the same seed gives the same shuffles)."""
+    gen = torch.Generator().manual_seed(seed)
+    p = predicted.double()
+    for _ in range(permutations):
+        yield torch.gather(p, 1, torch.argsort(torch.rand(p.shape, generator=gen), dim=1))
+
+
 def circular_noise_floor(commanded: Tensor, predicted: Tensor, permutations: int = 200, seed: int = 0) -> dict:
     """Permutation null of the circular reading: the 5th percentile of its error and the 95th of its turning
     fraction when every sweep's frames are shuffled (an error above the floor is no evidence of a turn)."""
-    gen = torch.Generator().manual_seed(seed)
     errors, turning = [], []
-    for _ in range(permutations):
-        order = torch.argsort(torch.rand(predicted.shape, generator=gen), dim=1)
-        reading = read_circular(commanded, torch.gather(predicted.double(), 1, order))
+    for shuffled in shuffled_sweeps(predicted, permutations, seed):
+        reading = read_circular(commanded, shuffled)
         errors.append(reading.error)
         turning.append(reading.turning)
     return {

@@ -27,7 +27,7 @@ from torch import Tensor
 from ..config import DataConfig
 from ..data.catalogue import Range
 from ..model.generator import view_sweep
-from .circle import CircularReading, FoldTest, circular_noise_floor, fold_test, read_circular
+from .circle import CircularReading, FoldTest, circular_noise_floor, fold_test, read_circular, shuffled_sweeps
 from .probe import PoseProbe
 from .sources import IgnoreView, ShuffleIdentity, SweepSource, SyntheticSource
 
@@ -181,12 +181,9 @@ def turn_noise_floor(
     Shuffling breaks any link between command and image while keeping what the probe reads; a reading below
     this floor is no evidence of control, whatever its size.
     """
-    gen = torch.Generator().manual_seed(seed)
-    c, p = commanded.double(), predicted.double()
+    c = commanded.double()
     signed, unsigned, turning = [], [], []
-    for _ in range(permutations):
-        order = torch.argsort(torch.rand(p.shape, generator=gen), dim=1)
-        shuffled = torch.gather(p, 1, order)
+    for shuffled in shuffled_sweeps(predicted, permutations, seed):
         fit = fit_sign_offset(c, shuffled)
         signed.append(abs(fit.correlation))
         unsigned.append(fit_unsigned_offset(c, shuffled, centre, step=2.0)[0])

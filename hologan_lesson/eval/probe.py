@@ -24,6 +24,7 @@ from ..config import ConfigError, DataConfig
 from ..data.catalogue import Range
 from ..data.shapes import family_key
 from ..utils import binomial_blur, from_uint8_images, get_logger, progress_bar
+from .circle import wrap_degrees
 
 PROBE_VERSION = 3  # 3: synthetic data v3 (world light, car cues); circular azimuth head
 PROBE_FORMAT = "hologan-lesson-pose-probe-v1"
@@ -257,7 +258,7 @@ def _probe_images(spec: ProbeSpec, root: str | os.PathLike | None, progress: boo
 def probe_accuracy(probe: PoseProbe, images: Tensor, truth: dict[str, Tensor]) -> dict[str, float]:
     """Mean absolute pose errors (degrees), family accuracy and body-colour error (0-255 units)."""
     pred = probe.predict(from_uint8_images(images))
-    az_error = torch.remainder(pred["azimuth"] - truth["pose"][:, 0] + 180.0, 360.0) - 180.0  # shortest way round
+    az_error = wrap_degrees(pred["azimuth"] - truth["pose"][:, 0])  # the shortest way round
     return {
         "azimuth_mae": float(az_error.abs().mean()),
         "elevation_mae": float((pred["elevation"] - truth["pose"][:, 1]).abs().mean()),
