@@ -8,11 +8,13 @@ import pytest
 
 from hologan_lesson.cli import main
 from hologan_lesson.config import ConfigError
-from hologan_lesson.eval.ablate import VARIANTS, parse_only, read_table, run_status, variant_config
+from hologan_lesson.eval.ablate import VARIANTS, ablation_jobs, parse_only, read_table, run_status, variant_config
 from hologan_lesson.runs import list_checkpoints, load_run_config
 
 # Two steps per variant with a checkpoint after each, tiny evaluation sizes: seconds per variant.
 TRAIN = ["--set", "train.steps=2", "--set", "train.checkpoint_every=1", "--set", "train.log_every=1"]
+# The ci preset has the identity loss and the style heads on: the two "with_*" variants are the full model there.
+TRAINED = [n for n in VARIANTS if not n.startswith("with_")]
 EVAL = ["--features", "probe", "--num-fake", "24", "--num-real", "24", "--subset-size", "12", "--subsets", "5",
         "--identities", "3", "--frames", "4", "--probe-images", "400", "--probe-epochs", "1"]  # fmt: skip
 
@@ -28,7 +30,7 @@ def data_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ablation(data_root, tmp_path_factory):
-    """One full ci ablation (all five variants), shared by the tests below."""
+    """One full ci ablation (the five variants that differ from the full model), shared by the tests below."""
     out = tmp_path_factory.mktemp("ablation") / "abl"
     assert main(["ablate", "--preset", "ci", "--out", str(out), "--no-progress", *TRAIN, *EVAL]) == 0
     return out
@@ -37,7 +39,7 @@ def ablation(data_root, tmp_path_factory):
 def test_one_run_folder_and_one_row_per_variant(ablation):
     rows = read_table(ablation / "results.csv")
     variants = [r for r in rows if r["kind"] == "variant"]
-    assert [r["variant"] for r in variants] == list(VARIANTS)
+    assert [r["variant"] for r in variants] == TRAINED
     assert [r["variant"] for r in rows if r["kind"] == "reference"] == [
         "real_renders",
         "view_ignored",
@@ -54,11 +56,11 @@ def test_one_run_folder_and_one_row_per_variant(ablation):
     assert len(table) == 2 + len(rows) and "KID (probe features)" in table[0]
     assert (ablation / "sweeps.png").stat().st_size > 1000 and (ablation / "pose.png").stat().st_size > 1000
     info = json.loads((ablation / "run_info.json").read_text())
-    assert info["steps"] == 2 and set(info["train_minutes"]) == set(VARIANTS)
+    assert info["steps"] == 2 and set(info["train_minutes"]) == set(TRAINED)
 
 
 def test_each_variant_switches_exactly_its_part(ablation):
-    configs = {n: load_run_config(ablation / n) for n in VARIANTS}
+    configs = {n: load_run_config(ablation / n) for n in TRAINED}
     full = configs["full"]
     assert full.train.random_views and full.generator.z_input == "adain"
     assert configs["no_random_views"].train.random_views is False
@@ -71,8 +73,20 @@ def test_each_variant_switches_exactly_its_part(ablation):
         assert cfg.train.seed == full.train.seed and cfg.data == full.data, name
 
 
+def test_a_variant_equal_to_the_full_model_is_left_out():
+    """The cpu recipe has no identity loss and no style heads: there the "no_*" variants are the full model and
+    the "with_*" variants put the parts back; the gpu preset has both on, so it is the other way round."""
+    cpu = {job.variant: job.config for job in ablation_jobs("cpu", "synthetic")}
+    assert "no_identity_loss" not in cpu and "no_style_disc" not in cpu
+    assert cpu["with_identity_loss"].loss.identity_weight == 1 and cpu["full"].loss.identity_weight == 0
+    assert cpu["with_style_disc"].discriminator.style_heads and cpu["with_style_disc"].loss.style_weight == 1
+    assert not cpu["full"].discriminator.style_heads
+    gpu = {job.variant for job in ablation_jobs("gpu", "synthetic")}
+    assert {"no_identity_loss", "no_style_disc"} <= gpu and not any(n.startswith("with_") for n in gpu)
+
+
 def test_rerun_skips_finished_and_resumes_unfinished(ablation, capsys):
-    stamp = {n: (ablation / n / "checkpoints" / "ckpt_0000002.pt").stat().st_mtime_ns for n in VARIANTS}
+    stamp = {n: (ablation / n / "checkpoints" / "ckpt_0000002.pt").stat().st_mtime_ns for n in TRAINED}
     (ablation / "no_identity_loss" / "checkpoints" / "ckpt_0000002.pt").unlink()  # "killed" after step 1
     with (ablation / "no_identity_loss" / "metrics.csv").open() as fh:
         assert [r["step"] for r in csv.DictReader(fh)] == ["1", "2"]

@@ -44,7 +44,7 @@ def test_train_command_starts_or_resumes(tmp_path):
 
 def test_table_reads_cached_scores_and_counts_turning_runs(tmp_path, monkeypatch):
     cached = {(0, 1): _scores(8.0, 1.0), (0, 2): _scores(45.0, 0.1)}
-    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps: cached.get((seed, threads)))
+    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None: cached.get((seed, threads)))
     rows = rs.table(tmp_path, [(0, 1), (0, 2), (1, 1)], 2000)
     assert [r["turns"] for r in rows] == [True, False]  # seed 1 has no checkpoint yet: left out
     md = (tmp_path / "robustness.md").read_text()
@@ -52,3 +52,36 @@ def test_table_reads_cached_scores_and_counts_turning_runs(tmp_path, monkeypatch
     with (tmp_path / "robustness.csv").open() as fh:
         assert [r["turns"] for r in csv.DictReader(fh)] == ["True", "False"]
     json.dumps(rows)  # plain data
+
+
+def test_record_copies_the_tables_and_each_runs_scores(tmp_path, monkeypatch):
+    out, dest = tmp_path / "runs", tmp_path / "docs"
+    cached = {(3, 1): _scores(8.0, 1.0), (3, 2): _scores(45.0, 0.1)}
+    for (seed, threads), scores in cached.items():
+        path = out / f"s{seed}_t{threads}" / "eval" / "robustness_step_1200.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(scores))
+    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None: cached.get((seed, threads)))
+    rows = rs.table(out, list(cached), 1200)
+    rs.record(out, rows, 1200, dest, "robustness_lever")
+    assert "1 of 2 runs turn" in (dest / "robustness_lever.md").read_text()
+    assert (dest / "robustness_lever.csv").read_text() == (out / "robustness.csv").read_text()
+    assert json.loads((dest / "robustness_lever" / "s3_t2_scores.json").read_text())["azimuth_circ_error"] == 45.0
+
+
+def test_a_sweep_is_extended_from_its_record(tmp_path):
+    """Runs whose folders are gone are read from the record; the new run's scores join them there."""
+    out, dest = tmp_path / "runs", tmp_path / "docs"
+    (dest / "robustness").mkdir(parents=True)
+    (dest / "robustness" / "s0_t1_scores.json").write_text(json.dumps({**_scores(8.0, 1.0), "step": 1200}))
+    (dest / "robustness" / "s0_t2_scores.json").write_text(json.dumps({**_scores(8.0, 1.0), "step": 600}))
+    new = out / "s1_t1"
+    (new / "checkpoints").mkdir(parents=True)
+    (new / "checkpoints" / "ckpt_0001200.pt").write_bytes(b"")
+    (new / "eval").mkdir()
+    (new / "eval" / "robustness_step_1200.json").write_text(json.dumps(_scores(40.0, 0.0)))
+    rows = rs.table(out, [(0, 1), (0, 2), (1, 1)], 1200, dest / "robustness")
+    assert [(r["seed"], r["threads"], r["turns"]) for r in rows] == [(0, 1, True), (1, 1, False)]  # s0_t2: other budget
+    rs.record(out, rows, 1200, dest, "robustness")
+    assert "1 of 2 runs turn" in (dest / "robustness.md").read_text()
+    assert json.loads((dest / "robustness" / "s1_t1_scores.json").read_text())["azimuth_circ_error"] == 40.0

@@ -3,6 +3,7 @@
     python tools/robustness_sweep.py --out runs/robust                      # 5 seeds x {1, 2} threads, demo budget
     python tools/robustness_sweep.py --out runs/robust --seeds 5 6 --threads 2 --set loss.view_weight=2
     python tools/robustness_sweep.py --out runs/robust --table-only         # re-read the finished runs
+    python tools/robustness_sweep.py --out runs/robust --table-only --record docs/results/full_turn --name robustness
 
 The thread count changes the order of floating-point reductions, so the same seed takes another trajectory on
 one thread than on two: both are measured. Each run is trained by the CLI (`train --preset cpu`, what `demo`
@@ -17,6 +18,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -73,11 +75,18 @@ def train_all(jobs: list[tuple[int, int]], out: Path, steps: int, overrides: lis
                 print(f"seed {seed}, {threads} thread(s): exit {proc.returncode} after {minutes:.1f} min", flush=True)
 
 
-def score(out: Path, seed: int, threads: int, steps: int) -> dict | None:
-    """The run's scores at ``steps`` (cached in its eval folder), or None when it did not get there."""
+def score(out: Path, seed: int, threads: int, steps: int, recorded: Path | None = None) -> dict | None:
+    """The run's scores at ``steps`` (cached in its eval folder), or None when it did not get there.
+
+    ``recorded``: a record folder (``--record DIR/NAME``); a run whose folder is gone (``runs/`` is not kept
+    between machines) is read from the scores recorded there, so a sweep can be extended run by run."""
     run_dir = out / f"s{seed}_t{threads}"
     ckpt = finished(run_dir, steps)
     if ckpt is None:
+        kept = recorded / f"s{seed}_t{threads}_scores.json" if recorded else None
+        if kept is not None and kept.is_file() and json.loads(kept.read_text()).get("step") == steps:
+            print(f"seed {seed}, {threads} thread(s): scores recorded earlier, {kept}", flush=True)
+            return json.loads(kept.read_text())
         return None
     cache = runs.eval_path(run_dir, f"robustness_step_{steps}.json")
     if cache.is_file():
@@ -90,11 +99,11 @@ def score(out: Path, seed: int, threads: int, steps: int) -> dict | None:
     return scores
 
 
-def table(out: Path, jobs: list[tuple[int, int]], steps: int) -> list[dict]:
-    """Score every job and write ``robustness.csv`` / ``robustness.md``."""
+def table(out: Path, jobs: list[tuple[int, int]], steps: int, recorded: Path | None = None) -> list[dict]:
+    """Score every job (runs no longer in ``out`` from ``recorded``) and write ``robustness.csv`` / ``.md``."""
     rows = []
     for seed, threads in jobs:
-        s = score(out, seed, threads, steps)
+        s = score(out, seed, threads, steps, recorded)
         if s is None:
             print(f"seed {seed}, {threads} thread(s): no checkpoint at step {steps} yet", flush=True)
             continue
@@ -131,6 +140,20 @@ def table(out: Path, jobs: list[tuple[int, int]], steps: int) -> list[dict]:
     return rows
 
 
+def record(out: Path, rows: list[dict], steps: int, dest: Path, name: str) -> None:
+    """Copy the tables to ``dest/name.{csv,md}`` and each run's scores to ``dest/name/s<seed>_t<threads>_scores.json``
+    (a run read from that record keeps its recorded scores)."""
+    (dest / name).mkdir(parents=True, exist_ok=True)
+    for suffix in (".csv", ".md"):
+        shutil.copy2(out / f"robustness{suffix}", dest / f"{name}{suffix}")
+    for r in rows:
+        run = f"s{r['seed']}_t{r['threads']}"
+        source = runs.eval_path(out / run, f"robustness_step_{steps}.json")
+        if source.is_file():  # else its scores came from the record itself
+            shutil.copy2(source, dest / name / f"{run}_scores.json")
+    print(f"recorded {len(rows)} runs in {dest / name}.csv/.md and {dest / name}/", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="folder of the runs, logs and tables")
@@ -140,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=2, help="runs trained at once")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE", help="cpu overrides")
     parser.add_argument("--table-only", action="store_true", help="score finished runs, train nothing")
+    parser.add_argument("--record", type=Path, help="copy the tables and per-run scores into this folder")
+    parser.add_argument("--name", default="robustness", help="file names under --record (default: robustness)")
     args = parser.parse_args(argv)
     from hologan_lesson.config import make_config
 
@@ -148,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(seed, threads) for seed in args.seeds for threads in args.threads]
     if not args.table_only:
         train_all(jobs, args.out, steps, args.set, args.parallel)
-    table(args.out, jobs, steps)
+    rows = table(args.out, jobs, steps, args.record / args.name if args.record else None)
+    if args.record:
+        record(args.out, rows, steps, args.record, args.name)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Copy the small files of finished runs into the package (``hologan_lesson/assets``), where lessons find them.
 
     python tools/ship_results.py model RUN_DIR [--step N]    # export a checkpoint as the shipped model + its scores
+                                                              # (and a second reading by another probe)
     python tools/ship_results.py demo RUN_DIR                 # a trimmed run folder for lesson 06 (demo_run/)
     python tools/ship_results.py ablation ABLATION_DIR        # the ablation's tables and figures (ablation_cpu/)
 
@@ -43,6 +44,34 @@ def _score(checkpoint: Path, dest: Path) -> None:
     print(format_control(scores))
 
 
+VERIFIED = ROOT / "docs" / "results" / "full_turn" / "shipped_model_verified.json"
+OTHER_PROBE_SEED, OTHER_SWEEP_SEED = 2000, 1  # a probe and sweeps the shipped scores were not read with
+
+
+def _verify(checkpoint: Path, dest: Path) -> None:
+    """The shipped model read a second time, by a probe trained on renders of another seed, on other sweeps."""
+    import dataclasses
+
+    from hologan_lesson.eval.control import reference_scores
+    from hologan_lesson.eval.probe import load_or_train_probe
+
+    settings = EvalSettings(seed=OTHER_SWEEP_SEED)
+    _, cfg = runs.generator_from_state(runs.load_checkpoint(checkpoint))
+    spec = dataclasses.replace(settings.probe_spec(cfg.data), seed=OTHER_PROBE_SEED)
+    probe, accuracy = load_or_train_probe(spec)
+    scores = control_of_checkpoint(checkpoint, settings, probe=probe)
+    what = (
+        f"the shipped model read by a probe trained on renders of another seed ({OTHER_PROBE_SEED}), "
+        f"on sweeps of another seed ({OTHER_SWEEP_SEED})"
+    )
+    record = {"what": what, "probe_seed": OTHER_PROBE_SEED, "sweep_seed": OTHER_SWEEP_SEED}
+    real = reference_scores(probe, settings.sweep_spec(cfg.data), cfg.data.resolution)["real renders"]
+    record.update({"probe_accuracy": accuracy, "model": scores, "real_renders": real.summary()})
+    runs.write_text_atomic(dest, json.dumps(record, indent=2))
+    print(f"read by another probe ({dest}):")
+    print(format_control(scores))
+
+
 def ship_model(run_dir: Path, step: int | None, replace: bool) -> None:
     """Export one checkpoint of ``run_dir`` as ``assets/synthetic_cpu.pt`` and store its 3D-control scores."""
     found = dict(runs.list_checkpoints(run_dir))
@@ -54,6 +83,7 @@ def ship_model(run_dir: Path, step: int | None, replace: bool) -> None:
     runs.export_generator(found[step], shipped.MODEL)
     print(f"shipped {found[step]} as {shipped.MODEL} ({shipped.MODEL.stat().st_size / 1e6:.2f} MB)")
     _score(shipped.MODEL, shipped.POSE_EMERGENCE / "shipped_model_scores.json")
+    _verify(shipped.MODEL, VERIFIED)
 
 
 def ship_demo(run_dir: Path, replace: bool) -> None:

@@ -88,6 +88,19 @@ VARIANTS: dict[str, Variant] = {
             ("discriminator.style_heads=false", "loss.style_weight=0"),
             "the multi-scale style discriminator improves image quality",
         ),
+        # The `cpu` recipe leaves both parts off; these two put them back, so they are measured there too.
+        Variant(
+            "with_identity_loss",
+            "with identity loss",
+            ("loss.identity_weight=1",),
+            "the identity (latent regression) loss keeps the object's identity as the view changes",
+        ),
+        Variant(
+            "with_style_disc",
+            "with style discriminator",
+            ("discriminator.style_heads=true", "loss.style_weight=1"),
+            "the multi-scale style discriminator improves image quality",
+        ),
     )
 }
 

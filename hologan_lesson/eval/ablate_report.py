@@ -128,22 +128,82 @@ def print_ablation_info(out: str | Path, shipped: bool = False) -> None:
     )
 
 
-def seed_summary(rows: Sequence[dict[str, Any]]) -> str:
-    """Per variant, one value per seed of the pose readings that every ablation table has (linear |r| and the
-    fraction of identities turning), then the full model's |r| minus each other variant's, seed by seed."""
+def _by_variant(rows: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     by_variant: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         if r["kind"] == "variant":
             by_variant.setdefault(r["variant"], []).append(r)
+    return by_variant
+
+
+def seed_summary(rows: Sequence[dict[str, Any]]) -> str:
+    """Per variant, one value per seed of its pose reading, then the full model's minus each other variant's.
+
+    The reading is the circular one (error, identities turning, score 1 - err/90) where the table has it, the
+    linear |r| and turning of older tables otherwise."""
+    by_variant = _by_variant(rows)
+    circular = all(_fmt(r.get("azimuth_circ_score"), 2) != "—" for runs_of in by_variant.values() for r in runs_of)
     lines = []
     for runs_of in by_variant.values():
-        r_abs = " / ".join(f"{abs(r['azimuth_corr']):.2f}" for r in runs_of)
-        turning = " / ".join(f"{r['azimuth_turning']:.0%}" for r in runs_of)
-        lines.append(f"{runs_of[0]['label']:29s} azimuth |r| {r_abs}, identities turning {turning}")
+        if circular:
+            err = " / ".join(f"{r['azimuth_circ_error']:.1f}°" for r in runs_of)
+            turning = " / ".join(f"{r['azimuth_circ_turning']:.0%}" for r in runs_of)
+            lines.append(f"{runs_of[0]['label']:29s} circular error {err}, identities turning {turning}")
+        else:
+            r_abs = " / ".join(f"{abs(r['azimuth_corr']):.2f}" for r in runs_of)
+            turning = " / ".join(f"{r['azimuth_turning']:.0%}" for r in runs_of)
+            lines.append(f"{runs_of[0]['label']:29s} azimuth |r| {r_abs}, identities turning {turning}")
+    key, what = ("azimuth_circ_score", "score 1 - err/90") if circular else ("azimuth_corr", "|r|")
     for name, runs_of in by_variant.items():
         if name != "full" and "full" in by_variant:
-            gaps = [abs(a["azimuth_corr"]) - abs(b["azimuth_corr"]) for a, b in zip(by_variant["full"], runs_of)]
-            lines.append(f"full minus {runs_of[0]['label']}, |r| per seed: " + " / ".join(f"{g:+.2f}" for g in gaps))
+            gaps = [abs(a[key]) - abs(b[key]) for a, b in zip(by_variant["full"], runs_of)]
+            lines.append(
+                f"full minus {runs_of[0]['label']}, {what} per seed: "
+                + " / ".join(f"{round(g, 2) + 0.0:+.2f}" for g in gaps)
+            )
+    return "\n".join(lines)
+
+
+PART_READINGS = (  # (column, label, format, lower is better)
+    ("azimuth_circ_error", "circular azimuth error (°)", ".1f", True),
+    ("azimuth_circ_turning", "identities turning", ".0%", False),
+    ("identity_consistency", "identity consistency", ".2f", False),
+    ("kid_mean", "KID (probe features)", ".3f", True),
+)
+
+
+def _as_shown(value: float, fmt: str) -> float:
+    """``value`` rounded as ``format(value, fmt)`` prints it (".0%" keeps two decimals of the fraction)."""
+    return round(value, 2) if fmt.endswith("%") else float(format(value, fmt))
+
+
+def part_effect(rows: Sequence[dict[str, Any]], variant: str) -> str:
+    """One part of HoloGAN without and with it, seed by seed on every reading, and on how many seeds it helps.
+
+    ``variant``: a "no_*" variant (the part is in the full model: "with" is the full model) or a "with_*"
+    variant (the recipe leaves the part out: "without" is the full model). Lessons 04b and 05."""
+    by_variant = _by_variant(rows)
+    if "full" not in by_variant or variant not in by_variant:
+        missing = [n for n in ("full", variant) if n not in by_variant]
+        raise KeyError(f"the ablation table has no runs of {', '.join(missing)}")
+    if not variant.startswith(("no_", "with_")):
+        raise ValueError(f"{variant!r} is not a part switched off (no_*) or put back (with_*)")
+    without, with_ = (by_variant[variant], by_variant["full"])
+    if variant.startswith("with_"):
+        without, with_ = with_, without
+    seeds = " / ".join(str(int(r["seed"])) for r in without)
+    lines = [f"{'seeds ' + seeds:30s}{'without':>24s}{'with':>24s}   with it better on"]
+    for column, label, fmt, lower in PART_READINGS:
+        if any(r.get(column) is None for r in without + with_):  # an older table without this reading
+            continue
+        a = [float(r[column]) for r in without]
+        b = [float(r[column]) for r in with_]
+        shown = [[_as_shown(v, fmt) for v in vals] for vals in (a, b)]
+        better = sum((y < x) if lower else (y > x) for x, y in zip(*shown))  # a tie as printed is no gain
+        ties = sum(x == y for x, y in zip(*shown))
+        cells = [" / ".join(format(v, fmt) for v in vals) for vals in (a, b)]
+        tie_note = f" ({ties} equal)" if ties else ""
+        lines.append(f"{label:30s}{cells[0]:>24s}{cells[1]:>24s}   {better} of {len(a)} seeds{tie_note}")
     return "\n".join(lines)
 
 

@@ -67,14 +67,38 @@ def _percent(value: float) -> str:
     return f"{value:.0%}".replace("%", " %")
 
 
-# variant keys of the fact names -> variant names of the stored ablation (the previous recipe: full vs no random views)
-ABLATION_KEYS = {"full": "full", "ablated": "no_random_views"}
+# the variants of the stored ablation that the lessons quote (07: the paper's three; 04b, 05: the two parts put back)
+ABLATION_VARIANTS = ("full", "no_random_views", "traditional_z", "with_identity_loss", "with_style_disc")
+GAP_BAR = 0.3  # issue "Turn all the way round": full beats each variant by >= 0.3 on 1 - err/90, every seed
 
 
-def _r_gaps() -> str:
-    """Per seed, the full model's azimuth |r| minus the ablated model's: "0.30 / 0.78"."""
-    full, other = _values("full", "azimuth_corr"), _values("no_random_views", "azimuth_corr")
-    return " / ".join(f"{abs(a) - abs(b):.2f}" for a, b in zip(full, other))
+def _score_gaps(variant: str) -> list[float]:
+    """Per seed, the full model's circular score (1 - err/90) minus ``variant``'s."""
+    return [a - b for a, b in zip(_values("full", "azimuth_circ_score"), _values(variant, "azimuth_circ_score"))]
+
+
+def _kid(value: float) -> str:
+    """A KID as the lessons print it; the unbiased estimate of a tiny distance can dip below 0: "0.000"."""
+    return "0.000" if abs(value) < 5e-4 else f"{value:.3f}"
+
+
+def _seed_list() -> str:
+    """The stored ablation's seeds: "0, 1 and 2"."""
+    seeds = [str(s) for s in _seeds("full")]
+    return seeds[0] if len(seeds) == 1 else ", ".join(seeds[:-1]) + " and " + seeds[-1]
+
+
+def _gap_facts() -> dict[str, Callable[[], str]]:
+    """``ablation.gap.<variant>`` ("0.41 / 0.12 / 0.38") and ``ablation.clears.<variant>`` ("2 of 3")."""
+    out: dict[str, Callable[[], str]] = {}
+    for variant in ABLATION_VARIANTS[1:]:
+        out[f"ablation.gap.{variant}"] = lambda v=variant: " / ".join(
+            f"{round(g, 2) + 0.0:+.2f}" for g in _score_gaps(v)
+        )
+        out[f"ablation.clears.{variant}"] = lambda v=variant: (
+            f"{sum(g >= GAP_BAR for g in _score_gaps(v))} of {len(_score_gaps(v))}"
+        )
+    return out
 
 
 REFERENCES = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "references_cpu_recipe_v3.json"
@@ -94,9 +118,13 @@ def _recipe():
 ROBUSTNESS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "robustness.csv"
 
 
+# robustness sweeps of the recipe with one part put back (tools/robustness_sweep.py --record ... --name ...)
+LEVERS = {"identity_loss": "robustness_identity_loss.csv", "style_disc": "robustness_style_disc.csv"}
+
+
 @cache
-def _robustness_rows() -> tuple[dict[str, str], ...]:
-    with open(ROBUSTNESS, newline="") as f:
+def _robustness_rows(name: str = ROBUSTNESS.name) -> tuple[dict[str, str], ...]:
+    with open(ROBUSTNESS.with_name(name), newline="") as f:
         return tuple(csv.DictReader(f))
 
 
@@ -104,10 +132,28 @@ def _truthy(text: str) -> bool:
     return text.strip().lower() in ("true", "1", "yes")
 
 
-def _robustness_turned() -> str:
-    """How many runs of the robustness sweep turn: "9 of 10"."""
-    rows = _robustness_rows()
+def _robustness_turned(name: str = ROBUSTNESS.name) -> str:
+    """How many runs of a robustness sweep turn: "9 of 10"."""
+    rows = _robustness_rows(name)
     return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
+
+
+def _baseline_on_lever_runs(name: str) -> str:
+    """How many of the recipe's own runs turn, on the (seed, threads) runs a lever's sweep made: "3 of 7"."""
+    runs = {(r["seed"], r["threads"]) for r in _robustness_rows(name)}
+    rows = [r for r in _robustness_rows() if (r["seed"], r["threads"]) in runs]
+    if len(rows) < len(runs):
+        missing = sorted(runs - {(r["seed"], r["threads"]) for r in rows})
+        raise ValueError(f"{ROBUSTNESS} lacks the runs (seed, threads) {missing} of {name}: extend the sweep")
+    return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
+
+
+def _folding_seeds(name: str = ROBUSTNESS.name) -> str:
+    """The seeds with a run that folds: "2 and 3" ("none" when every run turns)."""
+    seeds = sorted({int(r["seed"]) for r in _robustness_rows(name) if not _truthy(r["turns"])})
+    if not seeds:
+        return "none"
+    return str(seeds[0]) if len(seeds) == 1 else ", ".join(map(str, seeds[:-1])) + " and " + str(seeds[-1])
 
 
 DEMO_TIMING = ROBUSTNESS.with_name("demo_timing.json")
@@ -126,32 +172,39 @@ def _robustness_seeds() -> str:
 
 
 def _variant_facts() -> dict[str, Callable[[], str]]:
-    """The stored ablation's table, one value per seed, for both variants (lesson 07):
-    ``ablation.<full|ablated>.<r|turning|unsigned_r|kid|identity>``."""
+    """The stored ablation's table, one value per seed, for each quoted variant (lessons 04b, 05, 07):
+    ``ablation.<variant>.<circ_error|circ_score|turning|fold_even|r|kid|identity>``."""
     columns = {  # fact suffix -> (column, format, absolute value)
+        "circ_error": ("azimuth_circ_error", ".1f", False),
+        "circ_score": ("azimuth_circ_score", ".2f", False),
+        "turning": ("azimuth_circ_turning", ".0%", False),
+        "fold_even": ("fold_even", ".2f", False),
         "r": ("azimuth_corr", ".2f", True),
-        "turning": ("azimuth_turning", ".0%", False),
-        "unsigned_r": ("azimuth_unsigned_corr", ".2f", False),
         "kid": ("kid_mean", ".3f", False),
         "identity": ("identity_consistency", ".2f", False),
     }
     out: dict[str, Callable[[], str]] = {}
-    for key, variant in ABLATION_KEYS.items():
+    for variant in ABLATION_VARIANTS:
         for suffix, (column, fmt, absolute) in columns.items():
-            out[f"ablation.{key}.{suffix}"] = lambda v=variant, c=column, f=fmt, a=absolute: _per_seed(
+            out[f"ablation.{variant}.{suffix}"] = lambda v=variant, c=column, f=fmt, a=absolute: _per_seed(
                 v, c, f, absolute=a
             ).replace("%", " %")
     return out
 
 
 FACTS: dict[str, Callable[[], str]] = {
-    # the stored ablation: the previous recipe (v1 data, no view head), its calibration rows and budget (lesson 07)
+    # the stored ablation (the cpu recipe): its calibration rows, budget and seeds (lessons 04b, 05, 07)
     "ablation.real_error": lambda: f"{float(_row('reference', 'real_renders')['azimuth_error']):.1f}",
     "ablation.chance_error": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_error']):.1f}",
-    "ablation.noise_floor": lambda: f"{float(_row('variant', 'full', _seeds('full')[0])['null_signed_r']):.2f}",
-    "ablation.seeds": lambda: " and ".join(str(s) for s in _seeds("full")),
+    "ablation.real_circ_error": lambda: f"{float(_row('reference', 'real_renders')['azimuth_circ_error']):.1f}",
+    "ablation.chance_circ_error": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_error']):.1f}",
+    "ablation.chance_circ_score": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_score']):.2f}",
+    "ablation.max_gap": lambda: f"{1 - float(_row('reference', 'view_ignored')['azimuth_circ_score']):.2f}",
+    "ablation.real_identity": lambda: f"{float(_row('reference', 'real_renders')['identity_consistency']):.2f}",
+    "ablation.real_kid": lambda: _kid(float(_row("reference", "real_renders")["kid_mean"])),
+    "ablation.seeds": _seed_list,
     "ablation.steps": lambda: f"{int(_row('variant', 'full', _seeds('full')[0])['steps']):,}",
-    "ablation.gap.r": _r_gaps,
+    "ablation.gap_bar": lambda: f"{GAP_BAR:.1f}",
     # the shipped model (lessons 00, 06, 08)
     "shipped.step": lambda: f"{int(_shipped_scores()['step']):,}",
     "shipped.azimuth_r": lambda: f"{abs(_shipped_scores()['azimuth_corr']):.2f}",
@@ -179,10 +232,19 @@ FACTS: dict[str, Callable[[], str]] = {
     "robustness.turned": _robustness_turned,
     "robustness.runs": lambda: str(len(_robustness_rows())),
     "robustness.seeds": _robustness_seeds,
+    "robustness.folding_seeds": _folding_seeds,
+    # the same sweep with the identity loss or the style discriminator put back (lessons 04b, 05; the record)
+    "levers.identity_loss.turned": lambda: _robustness_turned(LEVERS["identity_loss"]),
+    "levers.identity_loss.folding_seeds": lambda: _folding_seeds(LEVERS["identity_loss"]),
+    "levers.identity_loss.baseline": lambda: _baseline_on_lever_runs(LEVERS["identity_loss"]),
+    "levers.style_disc.turned": lambda: _robustness_turned(LEVERS["style_disc"]),
+    "levers.style_disc.baseline": lambda: _baseline_on_lever_runs(LEVERS["style_disc"]),
+    "levers.style_disc.folding_seeds": lambda: _folding_seeds(LEVERS["style_disc"]),
     "demo.minutes": _demo_minutes,
     "demo.train_minutes": lambda: f"{_json(DEMO_TIMING)['train_seconds'] / 60:.1f}",
 }
 FACTS.update(_variant_facts())
+FACTS.update(_gap_facts())
 
 
 def fact(name: str) -> str:

@@ -255,6 +255,10 @@ for i in range(3):
 #   "multi-scale". The style heads are tiny next to the convolutions.
 # * Real renders and an untrained generator's images have clearly different statistics in the first blocks:
 #   there is something for the style heads to see.
+# * What they buy when a generator trains against them is measured in [lesson 04b, section 3](04b_gan_losses.ipynb)
+#   on the course's `cpu` recipe: KID {{ fact:ablation.full.kid }} without them and
+#   {{ fact:ablation.with_style_disc.kid }} with them (seeds {{ fact:ablation.seeds }}), and no steadier turn —
+#   not found to help at 32 px, so the recipe keeps them off.
 #
 # ## Questions
 #
