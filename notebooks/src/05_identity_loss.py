@@ -376,13 +376,12 @@ for metric, g in gains.items():
 # ## 6. On the course's recipe
 #
 # Section 4's runs are a toy. The course's `cpu` recipe (lesson 06: cars over a quarter turn at 32 px,
-# {{ fact:ablation.steps }} steps) leaves the identity loss off, as the official 64 px configuration does. The
-# ablation stored with the course (lesson 07) also trains that recipe **with** the loss — the variant
-# `with_identity_loss`, `loss.identity_weight=1`, same budget, seeds {{ fact:ablation.seeds }} — and reads every
-# run with lesson 07's rulers: the pose probe on the circle (error after fitting one sign and each identity's
-# frame; a source that ignores the view reads {{ fact:ablation.chance_circ_error }}°), identity consistency (the
-# probe's family and colour readings along a sweep; real renders {{ fact:ablation.real_identity }}) and KID with
-# probe features (real renders {{ fact:ablation.real_kid }}). All runs were made on a 2-core CPU, one thread each.
+# {{ fact:ablation.steps }} steps) leaves the loss off, as the official 64 px configuration does. Lesson 07's stored
+# ablation also trains it **with** the loss (`with_identity_loss`, `loss.identity_weight=1`, same budget, seeds
+# {{ fact:ablation.seeds }}; a 2-core CPU, one thread per run) and reads each run with lesson 07's rulers: the pose
+# probe on the circle (a source that ignores the view reads {{ fact:ablation.chance_circ_error }}°), identity
+# consistency (real renders {{ fact:ablation.real_identity }}) and KID with probe features (real renders
+# {{ fact:ablation.real_kid }}).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -393,32 +392,27 @@ ablation = read_table(shipped.asset(shipped.ABLATION) / "results.csv")
 print(part_effect(ablation, "with_identity_loss"))
 
 # %% [markdown]
-# What it found, next to what the paper says:
-#
 # * **The paper** adds the identity regulariser for its 128 px models, to keep the object's identity as the view
 #   changes, and gives no number for what it buys; the official 64 px configuration leaves it off.
 # * **Pose.** Per seed, the circular error is {{ fact:ablation.full.circ_error }}° without the loss and
 #   {{ fact:ablation.with_identity_loss.circ_error }}° with it ({{ fact:ablation.full.turning }} against
 #   {{ fact:ablation.with_identity_loss.turning }} of identities turning). Seed 2 folds without the loss and turns
 #   with it; on seeds 0 and 1 both turn.
-# * **Is that the loss, or another trajectory?** Any change to the recipe sends a seed down another path, so one
-#   rescued seed proves little. The robustness sweep of lesson 06 was repeated with the loss on
+# * **Is that the loss, or another trajectory?** Any change sends a seed down another path, so one rescued seed
+#   proves little. The robustness sweep of lesson 06 was repeated with the loss on
 #   (`docs/results/full_turn/robustness_identity_loss.md`): {{ fact:levers.identity_loss.turned }} runs turned
 #   with it, against {{ fact:levers.identity_loss.baseline }} of the same seeds and thread counts without it; runs with
 #   it fold on seeds {{ fact:levers.identity_loss.folding_seeds }}, runs of the recipe's own sweep on seeds
-#   {{ fact:robustness.folding_seeds }}. Runs flip both ways — seed 2 on one thread and seed 4 on two turn only with
-#   the loss, seed 4 on one thread only without it — so a lead of one run in seven says little: the loss moves
-#   *which* runs fold more than how often.
-# * **Identity and image quality.** Identity consistency is {{ fact:ablation.full.identity }} without and
-#   {{ fact:ablation.with_identity_loss.identity }} with the loss, and KID {{ fact:ablation.full.kid }} against
-#   {{ fact:ablation.with_identity_loss.kid }}: differences that change sign with the seed (the last column above),
-#   like section 5's.
+#   {{ fact:robustness.folding_seeds }}. Runs flip both ways (seed 2 on one thread and seed 4 on two turn only
+#   with the loss, seed 4 on one thread only without it): it moves *which* runs fold more than how often.
+# * **Identity and images.** Identity consistency {{ fact:ablation.full.identity }} without and
+#   {{ fact:ablation.with_identity_loss.identity }} with the loss, KID {{ fact:ablation.full.kid }} against
+#   {{ fact:ablation.with_identity_loss.kid }}: differences that change sign with the seed, like section 5's.
 #
 # So on the recipe the course ships, the identity loss was **not found** to help clearly at 32 px and
-# {{ fact:ablation.steps }} steps: on pose a lead of one run in seven, with runs flipping both ways; on identity
-# and images no gain that holds across seeds. The recipe keeps it off. The setting where it should help, the paper's
-# 128 px and full-length runs, is out of a CPU's reach; `docs/results/full_turn/README.md` lists it as a lever
-# for a GPU session.
+# {{ fact:ablation.steps }} steps: on pose a lead of one run in seven, runs flipping both ways; on identity and
+# images no gain that holds across seeds. The recipe keeps it off. Where the paper uses it, 128 px and full-length
+# runs, is out of a CPU's reach (`docs/results/full_turn/README.md` lists it for a GPU session).
 #
 # ## Summary
 #

@@ -13,9 +13,8 @@
 # 3. **Identity consistency.** The same probe reads family and body colour, which should stay put as the view
 #    changes.
 # 4. **Calibration.** Reference points: real renders (the best possible) and a source that ignores the view.
-# 5. **The ablations**: full HoloGAN against no random 3D transformation and against the traditional z input —
-#    and, since the `cpu` recipe leaves two of HoloGAN's parts out, against the recipe with the identity loss or
-#    the style discriminator put back: five configurations × three seeds at one budget (sections 6 and 7).
+# 5. **The ablations**: full HoloGAN against no random 3D transformation, the traditional z input, and the
+#    identity loss or the style discriminator put back: five configurations × three seeds (sections 6 and 7).
 #
 # Sections 1–5 use the `cpu` recipe's data: synthetic cars at eye level, azimuth 0° (front) to 90° (side) — the
 # cars of lesson 03b, with a distinct front and back and a light fixed in the world.
@@ -298,10 +297,9 @@ for v in VARIANTS.values():
 
 # %% [markdown]
 # The `cpu` recipe has no identity loss and no style discriminator (like the official 64 px configuration), so
-# under it `no_identity_loss` and `no_style_disc` are the full model and the runner skips them; `with_identity_loss`
-# and `with_style_disc` put each part back instead, to measure what it buys on this recipe (lessons 04b and 05).
-# Under the `gpu` preset, which has both parts, it is the other way round. The command trains every remaining
-# variant per seed, each in its own run folder, resumes after an interruption, and writes the tables and figures:
+# there `no_identity_loss` and `no_style_disc` are the full model and are skipped, while `with_identity_loss` and
+# `with_style_disc` put each part back (lessons 04b, 05); under the `gpu` preset it is the other way round. The
+# command trains each variant per seed in its own run folder, resumes, and writes the tables and figures:
 #
 # ```bash
 # python -m hologan_lesson ablate --preset cpu --dataset synthetic --out runs/ablation_cpu --seeds 0,1,2 \
@@ -309,26 +307,22 @@ for v in VARIANTS.values():
 # python -m hologan_lesson evaluate runs/ablation_cpu/full-seed0 --features probe   # one run
 # ```
 #
-# **The ablation stored with the course** (`shipped.ABLATION`) holds that command's variants on the current
-# recipe: five configurations × seeds {{ fact:ablation.seeds }}, {{ fact:ablation.steps }} steps each (the `demo`
-# budget), trained on a 2-core CPU two runs at a time with one thread each (about 6 minutes per run), then scored
-# by that command: KID on 2,000 generated and 2,000 real images with probe features. `RUN_ABLATION = True` trains
-# it again here, one run after another: about an hour and a quarter on 2 idle CPU cores (15 runs of the `demo`'s
-# 4–5 minutes, then their scoring); the `gpu` profile trains the `gpu` preset for 10,000 steps with Inception
-# features. In the `ci` profile a tiny
-# ablation runs a few steps for three variants: its numbers are noise.
+# **The ablation stored with the course** (`shipped.ABLATION`): that command's five configurations × seeds
+# {{ fact:ablation.seeds }}, {{ fact:ablation.steps }} steps each (the `demo` budget), trained on a 2-core CPU two
+# runs at a time, one thread each (about 6 minutes per run), scored with KID on 2,000 + 2,000 images with probe
+# features. `RUN_ABLATION = True` trains it again here: about 75 minutes on 2 idle cores (15 runs of the `demo`'s
+# 4–5 minutes, then scoring); the `gpu` profile trains the `gpu` preset for 10,000 steps with Inception features.
+# In the `ci` profile a tiny ablation runs a few steps for three variants: its numbers are noise.
 
 # %%
+from IPython.display import Markdown, display
+
 from hologan_lesson.experiments.ablate import lesson_ablation
 
 RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (~75 min on 2 CPU cores)
 results_dir = lesson_ablation(RUN_ABLATION, DATA, probe)  # ci: always a tiny dry run; see its docstring
 rows = read_table(results_dir / "results.csv")
 print_ablation_info(results_dir, shipped=results_dir == shipped.ABLATION)
-
-# %%
-from IPython.display import Markdown, display
-
 display(Markdown((results_dir / "results.md").read_text()))
 
 # %% [markdown]
@@ -361,53 +355,35 @@ print(seed_summary(rows))
 # | identity consistency (real renders {{ fact:ablation.real_identity }}) | {{ fact:ablation.full.identity }} | {{ fact:ablation.no_random_views.identity }} | {{ fact:ablation.traditional_z.identity }} |
 #
 # The full model's circular score minus each variant's, seed by seed: {{ fact:ablation.gap.no_random_views }}
-# against no random 3D transformation ({{ fact:ablation.clears.no_random_views }} seeds by at least
-# {{ fact:ablation.gap_bar }}) and {{ fact:ablation.gap.traditional_z }} against the traditional z input
-# ({{ fact:ablation.clears.traditional_z }}). On a quarter turn a source that ignores the view already scores
-# {{ fact:ablation.chance_circ_score }}, so no variant can fall more than about {{ fact:ablation.max_gap }} below even a
-# perfect full model.
-#
-# What the table says, next to what the paper predicts:
+# against no random 3D transformation, {{ fact:ablation.gap.traditional_z }} against the traditional z input.
+# Next to what the paper predicts:
 #
 # * **No random 3D transformation.** The paper: without random views the generator has no reason to keep a
-#   turnable object. Here its images are worse on every seed (KID above) and identity consistency is lower on
-#   every seed. Its pose reading is worse on seeds 0 and 1, but not gone: on seed 0 most of its identities
-#   still read as turning. All its fakes were drawn at one view, yet rotating its volume at test time turns
-#   whatever 3D structure the volume holds, and on a quarter turn that is enough for a loose bar.
-# * **Traditional z input.** The paper: feeding z to the first layer instead of through AdaIN disentangles identity
-#   from pose less well. That is the clearest result of the table: its KID is lower than the full model's on two
-#   seeds of three, and on one seed it turns too, but its identity consistency is {{ fact:ablation.traditional_z.identity }}
-#   against the full model's {{ fact:ablation.full.identity }} — the object it draws changes as the view changes.
-# * **Seed 2** is a seed on which the full model folds (lesson 06's robustness sweep), so there is no turn for a
-#   variant to lose: the gaps there are about 0.
-# * **The bar of {{ fact:ablation.gap_bar }} is not met** by either variant on any seed. With a quarter turn it
-#   cannot be: the room above chance, about {{ fact:ablation.max_gap }}, is smaller than the bar. A full circle,
-#   where a view-ignoring source scores about 0, would leave the room; the recipe does not turn there yet
+#   turnable object. Here its images are worse and its identity consistency lower on every seed; its turn is
+#   weaker on seeds 0 and 1 but not gone (on seed 0 most identities still turn): rotating its volume at test time
+#   turns whatever 3D structure it holds, though every fake in training was drawn at one view.
+# * **Traditional z input.** The paper: z fed to the first layer instead of through AdaIN disentangles identity
+#   from pose less well. The clearest result of the table: its KID beats the full model's on two seeds and it turns
+#   on one, but its identity consistency is {{ fact:ablation.traditional_z.identity }} against
+#   {{ fact:ablation.full.identity }} — the object it draws changes as the view changes.
+# * **The bar of {{ fact:ablation.gap_bar }} is not met** ({{ fact:ablation.clears.no_random_views }} and
+#   {{ fact:ablation.clears.traditional_z }} seeds), and on a quarter turn it cannot be: a view-ignoring source
+#   already scores {{ fact:ablation.chance_circ_score }}, so the room above chance, about
+#   {{ fact:ablation.max_gap }}, is smaller than the bar. Seed 2, on which the full model folds, has no turn to
+#   lose. A full circle would leave the room; the recipe does not turn there yet
 #   ([`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md)).
-#
 # * **KID** sits beside the pose readings because a generator can make good images while ignoring the view,
 #   and bad images while turning.
 # * **The identity loss and the style discriminator** are off in the `cpu` recipe; the table's `with_identity_loss`
 #   and `with_style_disc` rows put each back. What they buy on this recipe is read in the lessons that build them:
 #   [05, section 6](05_identity_loss.ipynb) and [04b, section 3](04b_gan_losses.ipynb).
 # * **The view head** (lesson 06, from [pi-GAN](https://arxiv.org/abs/2012.00926)) is not HoloGAN's; every
-#   variant above keeps it. Its effect on wider ranges — none that turned — is in
-#   [`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md).
+#   variant keeps it. On wider ranges it turned nothing ([record](../docs/results/full_turn/README.md)).
 #
-# ## Check yourself
-#
-# Your `my_fit_sign_offset` against the library's, including a reading that ignores the view:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-check_fit_sign_offset(my_fit_sign_offset)
-
-# %% [markdown]
 # ## On a GPU
 #
-# The same ablation at 64 px and the paper's widths (full HoloGAN, no random 3D transformation and traditional z,
-# two seeds each, same probe and KID), as stored by `tools/gpu_session.py` (bench/NOTES.md, "One GPU call"). This
-# cell prints the GPU table, or says that no GPU run is stored yet.
+# The ablation at 64 px and paper widths (full, no random views, traditional z; two seeds; same probe and KID), as
+# stored by `tools/gpu_session.py` (bench/NOTES.md, "One GPU call"), or a note that no GPU run is stored yet.
 
 # %%
 from hologan_lesson.gpu_results import format_gpu_results, load_gpu_results
@@ -426,11 +402,10 @@ if gpu_results is not None:
 #   and the fold test shows a folded range or mirror images as distances near 0.
 # * Every number needs its references: real renders (the best) and a view-ignoring source (chance). KID measures
 #   image quality only, and only as well as its features.
-# * The ablations switch off one part at a time at the same budget and seeds. Without random 3D transformations
-#   the images are worse and the turn weaker; with the traditional z input the images are as good, but the
-#   object does not keep its identity as it turns. On a quarter turn no variant can fall
-#   {{ fact:ablation.gap_bar }} below the full model on the circular score: chance already scores
-#   {{ fact:ablation.chance_circ_score }}.
+# * The ablations switch one part at a time at one budget and three seeds. Without random 3D transformations the
+#   images are worse and the turn weaker; with the traditional z input the images are good but the object does
+#   not keep its identity as it turns. No variant falls {{ fact:ablation.gap_bar }} below the full model on the
+#   circular score: on a quarter turn chance already scores {{ fact:ablation.chance_circ_score }}.
 #
 # ## Questions
 #
@@ -467,5 +442,4 @@ if gpu_results is not None:
 #   the wider ranges that did not turn: [`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md)
 # * Fidelity notes: [Metrics and ablations](../docs/fidelity.md#metrics-and-ablations),
 #   [Data](../docs/fidelity.md#data)
-# * Previous: [06 — Training HoloGAN](06_training.ipynb) · Next: [08 — Explore a trained
-#   HoloGAN](08_explorer.ipynb)
+# * Previous: [06 — Training HoloGAN](06_training.ipynb) · Next: [08 — Explore a trained HoloGAN](08_explorer.ipynb)
