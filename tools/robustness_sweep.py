@@ -84,10 +84,11 @@ def score(out: Path, seed: int, threads: int, steps: int, recorded: Path | None 
     ckpt = finished(run_dir, steps)
     if ckpt is None:
         kept = recorded / f"s{seed}_t{threads}_scores.json" if recorded else None
-        if kept is not None and kept.is_file() and json.loads(kept.read_text()).get("step") == steps:
-            print(f"seed {seed}, {threads} thread(s): scores recorded earlier, {kept}", flush=True)
-            return json.loads(kept.read_text())
-        return None
+        scores = json.loads(kept.read_text()) if kept is not None and kept.is_file() else {}
+        if scores.get("step") != steps:
+            return None
+        print(f"seed {seed}, {threads} thread(s): scores recorded earlier, {kept}", flush=True)
+        return scores
     cache = runs.eval_path(run_dir, f"robustness_step_{steps}.json")
     if cache.is_file():
         return json.loads(cache.read_text())

@@ -136,6 +136,11 @@ def _by_variant(rows: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]
     return by_variant
 
 
+def format_gap(gap: float) -> str:
+    """A signed margin to two decimals; one that rounds to zero prints "+0.00", never "-0.00"."""
+    return f"{round(gap, 2) + 0.0:+.2f}"
+
+
 def seed_summary(rows: Sequence[dict[str, Any]]) -> str:
     """Per variant, one value per seed of its pose reading, then the full model's minus each other variant's.
 
@@ -158,8 +163,7 @@ def seed_summary(rows: Sequence[dict[str, Any]]) -> str:
         if name != "full" and "full" in by_variant:
             gaps = [abs(a[key]) - abs(b[key]) for a, b in zip(by_variant["full"], runs_of)]
             lines.append(
-                f"full minus {runs_of[0]['label']}, {what} per seed: "
-                + " / ".join(f"{round(g, 2) + 0.0:+.2f}" for g in gaps)
+                f"full minus {runs_of[0]['label']}, {what} per seed: " + " / ".join(format_gap(g) for g in gaps)
             )
     return "\n".join(lines)
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
 from .. import shipped
+from ..eval.ablate_report import format_gap
 
 PLACEHOLDER = re.compile(r"\{\{\s*fact:([\w.]+)\s*\}\}")
 
@@ -82,19 +83,22 @@ def _kid(value: float) -> str:
     return "0.000" if abs(value) < 5e-4 else f"{value:.3f}"
 
 
+def _and_list(items: list) -> str:
+    """``[0, 1, 2]`` -> "0, 1 and 2" (one item: "0")."""
+    words = [str(i) for i in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _seed_list() -> str:
     """The stored ablation's seeds: "0, 1 and 2"."""
-    seeds = [str(s) for s in _seeds("full")]
-    return seeds[0] if len(seeds) == 1 else ", ".join(seeds[:-1]) + " and " + seeds[-1]
+    return _and_list(_seeds("full"))
 
 
 def _gap_facts() -> dict[str, Callable[[], str]]:
     """``ablation.gap.<variant>`` ("0.41 / 0.12 / 0.38") and ``ablation.clears.<variant>`` ("2 of 3")."""
     out: dict[str, Callable[[], str]] = {}
     for variant in ABLATION_VARIANTS[1:]:
-        out[f"ablation.gap.{variant}"] = lambda v=variant: " / ".join(
-            f"{round(g, 2) + 0.0:+.2f}" for g in _score_gaps(v)
-        )
+        out[f"ablation.gap.{variant}"] = lambda v=variant: " / ".join(format_gap(g) for g in _score_gaps(v))
         out[f"ablation.clears.{variant}"] = lambda v=variant: (
             f"{sum(g >= GAP_BAR for g in _score_gaps(v))} of {len(_score_gaps(v))}"
         )
@@ -132,10 +136,14 @@ def _truthy(text: str) -> bool:
     return text.strip().lower() in ("true", "1", "yes")
 
 
+def _turned(rows: Sequence[dict[str, str]]) -> str:
+    """How many of these robustness rows turn: "9 of 10"."""
+    return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
+
+
 def _robustness_turned(name: str = ROBUSTNESS.name) -> str:
     """How many runs of a robustness sweep turn: "9 of 10"."""
-    rows = _robustness_rows(name)
-    return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
+    return _turned(_robustness_rows(name))
 
 
 def _baseline_on_lever_runs(name: str) -> str:
@@ -145,15 +153,13 @@ def _baseline_on_lever_runs(name: str) -> str:
     if len(rows) < len(runs):
         missing = sorted(runs - {(r["seed"], r["threads"]) for r in rows})
         raise ValueError(f"{ROBUSTNESS} lacks the runs (seed, threads) {missing} of {name}: extend the sweep")
-    return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
+    return _turned(rows)
 
 
 def _folding_seeds(name: str = ROBUSTNESS.name) -> str:
     """The seeds with a run that folds: "2 and 3" ("none" when every run turns)."""
     seeds = sorted({int(r["seed"]) for r in _robustness_rows(name) if not _truthy(r["turns"])})
-    if not seeds:
-        return "none"
-    return str(seeds[0]) if len(seeds) == 1 else ", ".join(map(str, seeds[:-1])) + " and " + str(seeds[-1])
+    return _and_list(seeds) if seeds else "none"
 
 
 DEMO_TIMING = ROBUSTNESS.with_name("demo_timing.json")
