@@ -76,6 +76,8 @@ class DiscriminatorConfig:
     identity_hidden: int = 128
     z_dim: int = 128  # total length of the regressed code (z_shape + z_appearance when separate)
     view_head: bool = False  # regress the commanded view of fakes (pi-GAN's pos_lambda head; not in HoloGAN)
+    view_mirror: bool = False  # the view head reads an image and its mirror: flipping negates azimuth (symmetry prior)
+    view_input: Literal["features", "coarse"] = "features"  # D's last features, or the image low-passed to 8×8
 
 
 @dataclass
@@ -87,6 +89,7 @@ class LossConfig:
     style_to_generator: bool = True
     identity_weight: float = 1.0  # official lambda_latent (applied to both D and G)
     view_weight: float = 0.0  # pi-GAN's pos_lambda: D regresses the sampled view of fakes, G is penalised too
+    r1_weight: float = 0.0  # gamma of the R1 penalty gamma/2 * |grad_x D(x_real)|^2 (not in HoloGAN; pi-GAN CARLA: 10)
 
 
 @dataclass
@@ -114,6 +117,7 @@ class TrainConfig:
     lr_g: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.999)
     g_steps_per_d: int = 2  # official code runs the G optimiser twice per D step
+    ema_decay: float = 0.0  # > 0: also keep an exponential moving average of G's weights, used for samples and export
     lr_decay: bool = False  # official code computes a linear decay but never applies it
     z_distribution: Literal["uniform", "normal"] = "uniform"  # U(-1, 1) as the paper
     random_views: bool = True  # ablation: False renders every fake at the canonical view (0, 0)
@@ -246,7 +250,8 @@ def _cpu() -> RunConfig:
     # 32 px (the 64 px architecture without its last 2D upsampling), narrow: minutes on 2 CPU cores.
     # The recipe under which 3D control emerges on a CPU (docs/results/pose_emergence, docs/results/full_turn):
     # synthetic cars (v3: a distinct front and back, a world-fixed light) at eye level over a quarter turn (0° front
-    # to 90° side); the official 64 px losses (no latent regression, no style discriminator) plus pi-GAN's view head.
+    # to 90° side); the official 64 px losses (no latent regression, no style discriminator) plus pi-GAN's view head,
+    # an R1 penalty and the official linear learning-rate decay over a short run (docs/results/full_turn: 8 of 10 turn).
     return RunConfig(
         preset="cpu",
         generator=GeneratorConfig(
@@ -257,7 +262,7 @@ def _cpu() -> RunConfig:
             image_channels=(32,),
         ),
         discriminator=DiscriminatorConfig(resolution=32, channels=(32, 64, 128), style_heads=False, view_head=True),
-        loss=LossConfig(style_weight=0.0, identity_weight=0.0, view_weight=1.0),
+        loss=LossConfig(style_weight=0.0, identity_weight=0.0, view_weight=1.0, r1_weight=10.0),
         data=DataConfig(
             name="synthetic",
             resolution=32,
@@ -266,7 +271,10 @@ def _cpu() -> RunConfig:
             azimuth_range=(0.0, 90.0),
             elevation_range=(0.0, 0.0),
         ),
-        train=TrainConfig(steps=1200, batch_size=16, log_every=25, sample_every=400, checkpoint_every=400),
+        # R1 makes the turn appear by step ~400 in nearly every run; the decaying learning rate keeps it there
+        train=TrainConfig(
+            steps=600, batch_size=16, lr_decay=True, log_every=25, sample_every=200, checkpoint_every=200
+        ),
     )
 
 
@@ -426,6 +434,15 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError("train.batch_size must be >= 1 and train.steps >= 0")
     if t.g_steps_per_d < 1:
         raise ConfigError("train.g_steps_per_d must be >= 1")
+    if not 0.0 <= t.ema_decay < 1.0:
+        raise ConfigError(f"train.ema_decay={t.ema_decay}: use 0 (off) or a decay in (0, 1), e.g. 0.99")
+    if cfg.loss.r1_weight < 0:
+        raise ConfigError(f"loss.r1_weight={cfg.loss.r1_weight}: the R1 weight must be >= 0 (0 switches it off)")
+    if cfg.loss.r1_weight and t.compile:
+        raise ConfigError(
+            "loss.r1_weight > 0 needs a double backward, which torch.compile does not support: "
+            "set train.compile=false or loss.r1_weight=0"
+        )
     for name, (lo, hi) in (("azimuth_range", data.azimuth_range), ("elevation_range", data.elevation_range)):
         if hi < lo:
             raise ConfigError(f"data.{name}=({lo}, {hi}) is empty")

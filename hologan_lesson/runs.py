@@ -197,14 +197,21 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
-def generator_from_state(state: dict[str, Any], device: str | torch.device = "cpu"):
-    """The generator (eval mode) and run config stored in a loaded checkpoint payload."""
+def generator_from_state(state: dict[str, Any], device: str | torch.device = "cpu", average: bool = True):
+    """The generator (eval mode) and run config stored in a loaded checkpoint payload: the weight average
+    (``train.ema_decay``) when the run kept one and ``average``, else the trained weights."""
     from .model.generator import HoloGANGenerator
 
     cfg = run_config_from_dict(state["config"])
     generator = HoloGANGenerator(cfg.generator).to(device)
-    generator.load_state_dict(state["generator"])
+    generator.load_state_dict(generator_weights(state, average))
     return generator.eval(), cfg
+
+
+def generator_weights(state: dict[str, Any], average: bool = True) -> dict[str, torch.Tensor]:
+    """The generator weights a checkpoint payload ships: its moving average if it has one (and ``average``),
+    else the trained ones."""
+    return state["generator_ema"] if average and "generator_ema" in state else state["generator"]
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu"):
@@ -224,7 +231,8 @@ def export_generator(source: str | Path, dest: str | Path, half: bool = False) -
         raise ConfigError(f"{dest} already exists; remove it first or choose another path")
     state = load_checkpoint(source)
     generator = {
-        k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state["generator"].items()
+        k: (v.half() if half and v.is_floating_point() else v).contiguous()
+        for k, v in generator_weights(state).items()
     }
     return save_checkpoint({"step": state["step"], "config": state["config"], "generator": generator}, dest)
 

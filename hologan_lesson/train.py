@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from . import distributed, runs
 from .batches import make_batches
@@ -144,6 +145,7 @@ class Trainer:
             torch.manual_seed(distributed.rank_seed(t.seed, ctx.rank))
         self.G_fwd: nn.Module = torch.compile(g_train) if t.compile else g_train
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=t.betas)
+        self.G_ema = ema_of(self.G, t.ema_decay)  # None when train.ema_decay = 0
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=t.betas)
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, functools.partial(lr_factor, t))
         self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, functools.partial(lr_factor, t))
@@ -190,7 +192,9 @@ class Trainer:
         return self.update(*self.next_inputs())
 
     def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, z: torch.Tensor, views: torch.Tensor):
-        return discriminator_loss(self.D_fwd(real), self.D_fwd(fake), z, self.cfg.loss, views)
+        if self.cfg.loss.r1_weight:  # R1 differentiates D's real logits with respect to the images
+            real = real.detach().requires_grad_(True)
+        return discriminator_loss(self.D_fwd(real), self.D_fwd(fake), z, self.cfg.loss, views, real)
 
     def update(self, real: torch.Tensor, z: torch.Tensor, views: torch.Tensor) -> StepResult:
         """The iteration on given inputs (``train_step`` draws them)."""
@@ -216,6 +220,8 @@ class Trainer:
                 self.scaler_g.update()
         finally:
             self.D.requires_grad_(True)
+        if self.G_ema is not None:
+            self.G_ema.update_parameters(self.G)
         self.sched_d.step()
         self.sched_g.step()
         self.step += 1
@@ -264,16 +270,22 @@ class Trainer:
         terms = distributed.mean_terms([r.terms for r in pending], self.dist)  # global-batch values
         return self.logger.check_and_log([r.step for r in pending], terms, lr_g=lr_g, images_per_s=images_per_s)
 
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that samples, sweeps and exports use: the weight average when there is one."""
+        return self.G if self.G_ema is None else self.G_ema.module
+
     @torch.no_grad()
     def render(self, z: torch.Tensor, views: torch.Tensor) -> torch.Tensor:
-        """Generator output in eval mode (``(N, 3, H, W)`` in [-1, 1], float32)."""
-        was_training = self.G.training
-        self.G.eval()
+        """Output of ``sampler`` in eval mode (``(N, 3, H, W)`` in [-1, 1], float32)."""
+        G = self.sampler
+        was_training = G.training
+        G.eval()
         try:
             with self._autocast():
-                out = self.G(z, views)
+                out = G(z, views)
         finally:
-            self.G.train(was_training)
+            G.train(was_training)
         return out.float()
 
     def write_samples(self) -> Path:
@@ -291,6 +303,9 @@ class Trainer:
         state.update({key: getattr(self, name).state_dict() for key, name in _STATEFUL.items()})
         state.update(distributed.rng_states(self.rng, self.dist))  # every rank's random streams
         state["batches"] = self.batches.state_dict()  # the batch order is the same on every rank
+        if self.G_ema is not None:  # plain G keys: runs.generator_from_state loads them instead of "generator"
+            state["generator_ema"] = self.G_ema.module.state_dict()
+            state["ema_updates"] = int(self.G_ema.n_averaged)
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -300,6 +315,9 @@ class Trainer:
             getattr(self, name).load_state_dict(state[key])
         self.batches.load_state_dict(state["batches"])
         self.step = state["step"]
+        if self.G_ema is not None and "generator_ema" in state:  # else the average starts from G at its next update
+            self.G_ema.module.load_state_dict(state["generator_ema"])
+            self.G_ema.n_averaged.fill_(state["ema_updates"])
 
     def save(self) -> Path:
         """Flush logs, write an atomic checkpoint and the view sweeps, keep the last K checkpoints."""
@@ -319,6 +337,14 @@ class Trainer:
             raise ConfigError(f"--resume {self.run_dir}: no checkpoints in {self.run_dir / runs.CHECKPOINT_DIR}")
         self.load_state_dict(runs.load_checkpoint(newest[1], map_location=self.device))
         self.logger.truncate_after(self.step)  # rows logged after the checkpoint will be logged again
+
+
+def ema_of(generator: nn.Module, decay: float) -> AveragedModel | None:
+    """An exponential moving average of ``generator``'s weights and buffers (None when ``decay`` is 0); its
+    first update copies the generator, each later one moves it ``1 - decay`` of the way."""
+    if not decay:
+        return None
+    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 # checkpoint keys of the modules with their own state_dict (the keys stay as written by every earlier run)

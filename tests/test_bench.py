@@ -114,3 +114,23 @@ def test_device_sampling_keeps_the_step_shapes_and_ranges(tmp_path):
     terms = trainer.train_step().terms
     assert all(torch.isfinite(v) for v in terms.values())
     assert torch.equal(trainer.rng.get_state(), cpu_rng_state)  # the trainer's CPU generator is not used
+
+
+def test_cpu_recipe_bench_times_eager_and_compiled_steps(tmp_path):
+    out = tmp_path / "cpu_recipe.json"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(ROOT / "bench" / "cpu_recipe_step.py"), "--threads", "1", "--warmup", "1"]
+    cmd += ["--iters", "1", "--repeats", "1", "--backend", "aot_eager", "--json", str(out)]
+    cmd += ["--set", "discriminator.view_mirror=true"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    payload = json.loads(out.read_text())
+    assert payload["overrides"] == ["discriminator.view_mirror=true"]
+    assert "overrides: discriminator.view_mirror=true" in proc.stdout
+    rows = payload["rows"]
+    assert [(r["mode"], r["threads"]) for r in rows] == [("eager", 1), ("compile", 1)]
+    for r in rows:
+        assert math.isfinite(r["ms_per_step"]) and r["ms_per_step"] > 0
+        assert r["steps_per_s"] == pytest.approx(1000 / r["ms_per_step"])
+        assert abs(r["steps_in_demo_budget"] - 4.4 * 60 * r["steps_per_s"]) <= 1
+    assert "1 thread(s): compile is" in proc.stdout

@@ -66,6 +66,9 @@ def test_overrides_are_typed():
         ),
         (dict(preset="ci", overrides=["train.precision=fp8"]), "fp32, bf16 or fp16"),
         (dict(preset="ci", overrides=["steps"]), "section.field=value"),
+        (dict(preset="ci", overrides=["train.ema_decay=1"]), "train.ema_decay=1.0: use 0"),
+        (dict(preset="ci", overrides=["loss.r1_weight=-1"]), "must be >= 0"),
+        (dict(preset="ci", overrides=["loss.r1_weight=10", "train.compile=true"]), "set train.compile=false"),
     ],
 )
 def test_config_errors_are_one_line(kwargs, message):
@@ -102,6 +105,7 @@ def test_cpu_preset_is_the_pose_emergence_recipe_and_keeps_it_for_its_own_datase
     assert cfg.data.elevation_range == (0.0, 0.0)
     assert cfg.loss.identity_weight == 0 and cfg.loss.style_weight == 0 and not cfg.discriminator.style_heads
     assert cfg.discriminator.view_head and cfg.loss.view_weight > 0  # pi-GAN's view head
+    assert cfg.loss.r1_weight == 10 and cfg.train.lr_decay and cfg.train.steps == 600  # what holds the turn
     other = make_config("cpu", "celeba")  # another dataset brings its own pose range and no family filter
     assert other.data.families == () and other.data.elevation_range == (-20.0, 20.0)
     assert make_config("cpu", overrides=["data.families=car,mug"]).data.families == ("car", "mug")

@@ -194,6 +194,7 @@ def test_input_noise_only_while_training():
         (DiscriminatorConfig(style_statistic="sigma"), "style_statistic"),
         (DiscriminatorConfig(style_concat="depth"), "style_concat"),
         (DiscriminatorConfig(resolution=8, channels=(8,)), "style heads need"),
+        (DiscriminatorConfig(view_mirror=True), "view_head=true"),
     ],
 )
 def test_bad_configs_raise_clear_errors(cfg, match):
@@ -239,3 +240,33 @@ def test_style_stats_checker_passes_a_correct_answer(capsys):
 def test_style_stats_checker_catches_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_style_stats(wrong)
+
+
+@pytest.mark.parametrize("view_input", ["features", "coarse"])
+@pytest.mark.parametrize("style_concat", ["channel", "batch"])
+def test_mirror_consistent_view_head_negates_azimuth_of_a_mirror_image(style_concat, view_input):
+    plain = small(view_head=True, style_concat=style_concat, view_input=view_input).train()
+    mirrored = small(view_head=True, view_mirror=True, style_concat=style_concat, view_input=view_input).train()
+    mirrored.load_state_dict(plain.state_dict())
+    x = torch.randn(5, 3, 32, 32)
+    out, out_flipped = mirrored(x), mirrored(x.flip(3))
+    torch.testing.assert_close(out_flipped.view, out.view * torch.tensor([1.0, -1.0, 1.0]))  # cos, -sin, elevation
+    reference = plain(x)
+    # the mirror images reach the view head only: every other output is the plain discriminator's
+    torch.testing.assert_close(out.logit, reference.logit)
+    torch.testing.assert_close(out.latent, reference.latent)
+    for a, b in zip(out.style_logits + out.style_stats, reference.style_logits + reference.style_stats):
+        torch.testing.assert_close(a, b)
+    plain.eval(), mirrored.eval()
+    expected = (plain(x).view + plain(x.flip(3)).view * torch.tensor([1.0, -1.0, 1.0])) / 2
+    torch.testing.assert_close(mirrored(x).view, expected)
+
+
+def test_coarse_view_head_sees_only_the_low_passed_image():
+    d = small(view_head=True, view_input="coarse").eval()
+    x = torch.randn(3, 3, 32, 32)
+    fine = torch.randn(3, 3, 8, 4, 8, 4)
+    fine = (fine - fine.mean((3, 5), keepdim=True)).reshape(3, 3, 32, 32)  # adds nothing to any 4x4 block's mean
+    torch.testing.assert_close(d(x + fine).view, d(x).view)
+    assert not torch.allclose(d(x + fine).logit, d(x).logit)  # the real/fake logit still sees the detail
+    assert sum(p.numel() for p in d.view_head.parameters()) == 3 * 64 * 128 + 128 + 128 * 3 + 3

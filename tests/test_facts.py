@@ -82,10 +82,12 @@ def test_built_notebooks_show_the_stored_numbers(root, lesson):
 
 
 def test_a_lever_is_compared_with_the_recipe_on_the_same_runs(tmp_path, monkeypatch):
+    """Lever sweeps ran on the 1,200-step recipe: they are compared with its sweep, not the current recipe's."""
     header = "seed,threads,steps,minutes,circ_error,circ_turning,shared_error,identity,turns\n"
-    (tmp_path / "robustness.csv").write_text(
+    (tmp_path / "robustness_1200.csv").write_text(
         header + "0,1,1200,6,7,1,7,0.8,True\n1,1,1200,6,30,0,30,0.8,False\n2,1,1200,6,8,1,8,0.8,True\n"
     )
+    (tmp_path / "robustness.csv").write_text(header + "0,1,600,3,9,1,9,0.8,True\n")
     (tmp_path / "robustness_lever.csv").write_text(header + "0,1,1200,6,7,1,7,0.8,True\n1,1,1200,6,8,1,8,0.8,True\n")
     (tmp_path / "robustness_wider.csv").write_text(header + "5,2,1200,6,7,1,7,0.8,True\n")
     monkeypatch.setattr(facts, "ROBUSTNESS", tmp_path / "robustness.csv")
@@ -93,7 +95,8 @@ def test_a_lever_is_compared_with_the_recipe_on_the_same_runs(tmp_path, monkeypa
     try:
         assert facts._baseline_on_lever_runs("robustness_lever.csv") == "1 of 2"  # seed 2 is not the lever's
         assert facts._robustness_turned("robustness_lever.csv") == "2 of 2"
-        assert facts._folding_seeds() == "1" and facts._folding_seeds("robustness_lever.csv") == "none"
+        assert facts._folding_seeds(facts.LEVER_BASELINE) == "1" and facts._folding_seeds() == "none"
+        assert facts._folding_seeds("robustness_lever.csv") == "none"
         with pytest.raises(ValueError, match=r"lacks the runs .*\('5', '2'\).*extend the sweep"):
             facts._baseline_on_lever_runs("robustness_wider.csv")
     finally:

@@ -18,6 +18,7 @@ from hologan_lesson.model.losses import (
     gan_loss_g,
     generator_loss,
     identity_loss,
+    r1_penalty,
     style_loss_d,
     style_loss_g,
 )
@@ -268,3 +269,27 @@ def test_identity_checker_catches_mistakes(fn, hint):
 def test_style_checker_catches_a_mean_over_layers():
     with pytest.raises(CheckFailed, match="mean over layers"):
         check_style_losses(lambda r, f: style_loss_d(r, f) / len(r), style_loss_g)
+
+
+def test_r1_penalty_is_the_squared_gradient_norm_on_real_images():
+    """A linear D (logit = <w, x>) has gradient w at every image: R1 = |w|^2, the term gamma/2 |w|^2."""
+    w = torch.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=torch.float64, requires_grad=True)
+    real = torch.randn(4, 1, 2, 2, dtype=torch.float64).requires_grad_(True)
+    logit = (real.flatten(1) * w.flatten()).sum(1)
+    assert r1_penalty(logit, real).item() == pytest.approx(1 + 4 + 0.25 + 9)
+
+    out_real = DiscriminatorOutput(logit, [], [], None)
+    out_fake = DiscriminatorOutput(t(FAKE + FAKE), [], [], None)
+    total, terms = discriminator_loss(out_real, out_fake, None, LossConfig(style_weight=0, r1_weight=10), real=real)
+    assert terms["d_r1"].item() == pytest.approx(5 * 14.25)
+    (grad_w,) = torch.autograd.grad(terms["d_r1"], w)  # the penalty trains D: d/dw 5|w|^2 = 10 w
+    assert torch.allclose(grad_w, 10 * w.detach())
+    assert "d_r1" not in discriminator_loss(out_real, out_fake, None, LossConfig(style_weight=0), real=real)[1]
+
+
+def test_r1_asks_for_the_real_images_and_their_gradient():
+    out_real, out_fake = DiscriminatorOutput(t(REAL), [], [], None), DiscriminatorOutput(t(FAKE), [], [], None)
+    with pytest.raises(ValueError, match="pass the real images"):
+        discriminator_loss(out_real, out_fake, None, LossConfig(style_weight=0, r1_weight=1))
+    with pytest.raises(ValueError, match="requires_grad_"):
+        r1_penalty(t(REAL), torch.zeros(2, 3))

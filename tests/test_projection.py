@@ -46,3 +46,29 @@ def test_toy_experiment_projection_beats_depth_blind():
     assert depth_blind.final_loss > 0.008
     assert projection.final_loss < 0.4 * depth_blind.final_loss
     assert projection.losses[-1] < projection.losses[0]
+
+
+def _reversed_depth_twin(unit: ProjectionUnit) -> ProjectionUnit:
+    """The same unit for volumes stacked far-to-near: its input channels are the (c, d) channels with d reversed."""
+    twin = ProjectionUnit(unit.channels, unit.depth, unit.conv.out_channels, activation="lrelu")
+    w = unit.conv.weight.detach().view(-1, unit.channels, unit.depth)
+    twin.conv.weight.data.copy_(w.flip(2).reshape_as(unit.conv.weight))
+    twin.conv.bias.data.copy_(unit.conv.bias.detach())
+    return twin
+
+
+def test_near_to_far_order_is_a_relabelling_that_training_preserves():
+    # Issue lever "a near-to-far order in the projection unit": the order of the stacked depth slices is a fixed
+    # permutation of the 1x1 conv's inputs. A unit trained on far-to-near stacks stays the exact twin of one trained
+    # near-to-far (Adam is elementwise), so the order changes nothing but which initial weights a seed draws.
+    torch.manual_seed(0)
+    near, vol, target = ProjectionUnit(3, 5, 4), torch.randn(6, 3, 5, 7, 7), torch.randn(6, 4, 7, 7)
+    far = _reversed_depth_twin(near)
+    opts = [torch.optim.Adam(u.parameters(), lr=1e-2) for u in (near, far)]
+    for _ in range(5):
+        for unit, opt, v in zip((near, far), opts, (vol, vol.flip(2))):
+            opt.zero_grad()
+            ((unit(v) - target) ** 2).mean().backward()
+            opt.step()
+    torch.testing.assert_close(near(vol), far(vol.flip(2)))
+    assert not torch.allclose(near(vol), near(vol.flip(2)))  # the unit itself does see the order

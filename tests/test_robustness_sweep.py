@@ -44,7 +44,7 @@ def test_train_command_starts_or_resumes(tmp_path):
 
 def test_table_reads_cached_scores_and_counts_turning_runs(tmp_path, monkeypatch):
     cached = {(0, 1): _scores(8.0, 1.0), (0, 2): _scores(45.0, 0.1)}
-    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None: cached.get((seed, threads)))
+    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None, trained=False: cached.get((seed, threads)))
     rows = rs.table(tmp_path, [(0, 1), (0, 2), (1, 1)], 2000)
     assert [r["turns"] for r in rows] == [True, False]  # seed 1 has no checkpoint yet: left out
     md = (tmp_path / "robustness.md").read_text()
@@ -61,7 +61,7 @@ def test_record_copies_the_tables_and_each_runs_scores(tmp_path, monkeypatch):
         path = out / f"s{seed}_t{threads}" / "eval" / "robustness_step_1200.json"
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(scores))
-    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None: cached.get((seed, threads)))
+    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None, trained=False: cached.get((seed, threads)))
     rows = rs.table(out, list(cached), 1200)
     rs.record(out, rows, 1200, dest, "robustness_lever")
     assert "1 of 2 runs turn" in (dest / "robustness_lever.md").read_text()
@@ -85,3 +85,21 @@ def test_a_sweep_is_extended_from_its_record(tmp_path):
     rs.record(out, rows, 1200, dest, "robustness")
     assert "1 of 2 runs turn" in (dest / "robustness.md").read_text()
     assert json.loads((dest / "robustness" / "s1_t1_scores.json").read_text())["azimuth_circ_error"] == 40.0
+
+
+def test_trained_weights_are_scored_and_recorded_apart_from_the_average(tmp_path):
+    """--trained-weights: a run that kept a weight average is scored on its trained weights, cached and recorded
+    under their own file name, never mixed with the average's scores."""
+    out, dest = tmp_path / "runs", tmp_path / "docs"
+    run = out / "s0_t1"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "ckpt_0001200.pt").write_bytes(b"")
+    (run / "eval").mkdir()
+    (run / "eval" / rs.score_file(1200, trained=False)).write_text(json.dumps(_scores(40.0, 0.0)))
+    (run / "eval" / rs.score_file(1200, trained=True)).write_text(json.dumps(_scores(9.0, 1.0)))
+    assert rs.score_file(1200, True) != rs.score_file(1200, False)
+    assert [r["turns"] for r in rs.table(out, [(0, 1)], 1200)] == [False]
+    rows = rs.table(out, [(0, 1)], 1200, trained=True)
+    assert [r["turns"] for r in rows] == [True]
+    rs.record(out, rows, 1200, dest, "lever_trained", trained=True)
+    assert json.loads((dest / "lever_trained" / "s0_t1_scores.json").read_text())["azimuth_circ_error"] == 9.0

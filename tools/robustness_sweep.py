@@ -75,7 +75,14 @@ def train_all(jobs: list[tuple[int, int]], out: Path, steps: int, overrides: lis
                 print(f"seed {seed}, {threads} thread(s): exit {proc.returncode} after {minutes:.1f} min", flush=True)
 
 
-def score(out: Path, seed: int, threads: int, steps: int, recorded: Path | None = None) -> dict | None:
+def score_file(steps: int, trained: bool) -> str:
+    """The eval-folder name of a run's cached scores (``trained``: its trained weights, not their average)."""
+    return f"robustness_step_{steps}{'_trained' if trained else ''}.json"
+
+
+def score(
+    out: Path, seed: int, threads: int, steps: int, recorded: Path | None = None, trained: bool = False
+) -> dict | None:
     """The run's scores at ``steps`` (cached in its eval folder), or None when it did not get there.
 
     ``recorded``: a record folder (``--record DIR/NAME``); a run whose folder is gone (``runs/`` is not kept
@@ -89,10 +96,10 @@ def score(out: Path, seed: int, threads: int, steps: int, recorded: Path | None 
             return None
         print(f"seed {seed}, {threads} thread(s): scores recorded earlier, {kept}", flush=True)
         return scores
-    cache = runs.eval_path(run_dir, f"robustness_step_{steps}.json")
+    cache = runs.eval_path(run_dir, score_file(steps, trained))
     if cache.is_file():
         return json.loads(cache.read_text())
-    scores = control_of_checkpoint(ckpt, EvalSettings())
+    scores = control_of_checkpoint(ckpt, EvalSettings(), average=not trained)
     metrics = list(csv.DictReader((run_dir / "metrics.csv").open()))
     scores["minutes"] = (float(metrics[-1]["time"]) - float(metrics[0]["time"])) / 60 if len(metrics) > 1 else 0.0
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -100,11 +107,13 @@ def score(out: Path, seed: int, threads: int, steps: int, recorded: Path | None 
     return scores
 
 
-def table(out: Path, jobs: list[tuple[int, int]], steps: int, recorded: Path | None = None) -> list[dict]:
+def table(
+    out: Path, jobs: list[tuple[int, int]], steps: int, recorded: Path | None = None, trained: bool = False
+) -> list[dict]:
     """Score every job (runs no longer in ``out`` from ``recorded``) and write ``robustness.csv`` / ``.md``."""
     rows = []
     for seed, threads in jobs:
-        s = score(out, seed, threads, steps, recorded)
+        s = score(out, seed, threads, steps, recorded, trained)
         if s is None:
             print(f"seed {seed}, {threads} thread(s): no checkpoint at step {steps} yet", flush=True)
             continue
@@ -141,7 +150,7 @@ def table(out: Path, jobs: list[tuple[int, int]], steps: int, recorded: Path | N
     return rows
 
 
-def record(out: Path, rows: list[dict], steps: int, dest: Path, name: str) -> None:
+def record(out: Path, rows: list[dict], steps: int, dest: Path, name: str, trained: bool = False) -> None:
     """Copy the tables to ``dest/name.{csv,md}`` and each run's scores to ``dest/name/s<seed>_t<threads>_scores.json``
     (a run read from that record keeps its recorded scores)."""
     (dest / name).mkdir(parents=True, exist_ok=True)
@@ -149,7 +158,7 @@ def record(out: Path, rows: list[dict], steps: int, dest: Path, name: str) -> No
         shutil.copy2(out / f"robustness{suffix}", dest / f"{name}{suffix}")
     for r in rows:
         run = f"s{r['seed']}_t{r['threads']}"
-        source = runs.eval_path(out / run, f"robustness_step_{steps}.json")
+        source = runs.eval_path(out / run, score_file(steps, trained))
         if source.is_file():  # else its scores came from the record itself
             shutil.copy2(source, dest / name / f"{run}_scores.json")
     print(f"recorded {len(rows)} runs in {dest / name}.csv/.md and {dest / name}/", flush=True)
@@ -166,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table-only", action="store_true", help="score finished runs, train nothing")
     parser.add_argument("--record", type=Path, help="copy the tables and per-run scores into this folder")
     parser.add_argument("--name", default="robustness", help="file names under --record (default: robustness)")
+    parser.add_argument(
+        "--trained-weights",
+        action="store_true",
+        help="runs with train.ema_decay > 0: score the trained weights, not their moving average",
+    )
     args = parser.parse_args(argv)
     from hologan_lesson.config import make_config
 
@@ -174,9 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(seed, threads) for seed in args.seeds for threads in args.threads]
     if not args.table_only:
         train_all(jobs, args.out, steps, args.set, args.parallel)
-    rows = table(args.out, jobs, steps, args.record / args.name if args.record else None)
+    rows = table(args.out, jobs, steps, args.record / args.name if args.record else None, args.trained_weights)
     if args.record:
-        record(args.out, rows, steps, args.record, args.name)
+        record(args.out, rows, steps, args.record, args.name, args.trained_weights)
     return 0
 
 

@@ -171,11 +171,12 @@ def format_results(results: dict[str, Any]) -> str:
 
 
 def control_of_checkpoint(
-    checkpoint: str | os.PathLike, settings: EvalSettings, probe: PoseProbe | None = None
+    checkpoint: str | os.PathLike, settings: EvalSettings, probe: PoseProbe | None = None, average: bool = True
 ) -> dict[str, Any]:
-    """3D-control scores (no KID) of one checkpoint file, with the probe for its data: a JSON-ready dict."""
+    """3D-control scores (no KID) of one checkpoint file, with the probe for its data: a JSON-ready dict.
+    ``average=False`` scores the trained weights of a run that also kept a weight average."""
     state = runs.load_checkpoint(checkpoint)
-    generator, cfg = runs.generator_from_state(state)
+    generator, cfg = runs.generator_from_state(state, average=average)
     if probe is None:
         probe, _ = load_or_train_probe(settings.probe_spec(cfg.data))
     scores = control_scores(GeneratorSource(generator), probe, settings.sweep_spec(cfg.data))

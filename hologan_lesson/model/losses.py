@@ -4,7 +4,7 @@ The building blocks are unweighted; ``discriminator_loss`` and ``generator_loss`
 from ``LossConfig`` and return ``(total, terms)`` where ``terms`` holds each *weighted* contribution
 (``total == sum(terms.values())``). Term names, also the training log's CSV columns:
 
-    discriminator: d_adv, d_style, d_identity, d_view        generator: g_adv, g_style, g_identity, g_view
+    discriminator: d_adv, d_style, d_identity, d_view, d_r1  generator: g_adv, g_style, g_identity, g_view
 
 A term whose weight is 0, or whose head the discriminator does not have, is not computed at all:
 it is absent from ``terms`` and adds nothing to ``total`` or to any gradient.
@@ -82,14 +82,25 @@ def view_loss(view_hat: Tensor, views: Tensor) -> Tensor:
     return F.mse_loss(view_hat.float(), view_targets(views).to(view_hat.device))
 
 
+def r1_penalty(real_logit: Tensor, real: Tensor) -> Tensor:
+    """R1 (Mescheder et al. 2018): ``E |grad_x D(x)|^2`` over real images ``x`` (unweighted). ``real`` must have
+    required grad before D read it; the graph is kept, so D's weights get the penalty's gradient."""
+    if not real.requires_grad:
+        raise ValueError("r1_penalty: call real.requires_grad_(True) before the discriminator reads the real images")
+    (grad,) = torch.autograd.grad(real_logit.float().sum(), real, create_graph=True)
+    return grad.float().pow(2).flatten(1).sum(1).mean()
+
+
 def discriminator_loss(
     out_real: DiscriminatorOutput,
     out_fake: DiscriminatorOutput,
     z: Tensor | None,
     cfg: LossConfig,
     views: Tensor | None = None,
+    real: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
-    """Weighted D loss from D's outputs on real and (detached) fake images; ``z`` and ``views`` made the fakes."""
+    """Weighted D loss from D's outputs on real and (detached) fake images; ``z`` and ``views`` made the fakes;
+    ``real`` (read by D with requires_grad) is needed only for the R1 term."""
     terms: dict[str, Tensor] = {}
     if cfg.adversarial_weight:
         terms["d_adv"] = cfg.adversarial_weight * gan_loss_d(out_real.logit, out_fake.logit)
@@ -99,6 +110,10 @@ def discriminator_loss(
         terms["d_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
     if cfg.view_weight and out_fake.view is not None:
         terms["d_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views))
+    if cfg.r1_weight:
+        if real is None:
+            raise ValueError("loss.r1_weight > 0: pass the real images (read with requires_grad) as `real`")
+        terms["d_r1"] = cfg.r1_weight / 2 * r1_penalty(out_real.logit, real)
     return _total(terms, "discriminator"), terms
 
 
