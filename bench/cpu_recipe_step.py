@@ -7,6 +7,7 @@ already in memory, so the numbers leave out data loading, sampling, logging and 
 
     OMP_NUM_THREADS=2 python bench/cpu_recipe_step.py --threads 1 2 --json bench/results/cpu_recipe_step.json
     OMP_NUM_THREADS=2 python bench/cpu_recipe_step.py --threads 2 --modes eager --set discriminator.view_mirror=true
+    OMP_NUM_THREADS=2 python bench/cpu_recipe_step.py --threads 1 2 --set loss.r1_weight=0   # compile needs R1 off
 
 Prints, per thread count and mode: median ms per step, steps/s, the warm-up time (compilation included) and
 how many steps fit in the `demo`'s training minutes at that rate. Nothing else may run on the machine.
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if min(args.warmup, args.iters, args.repeats) < 1:
         ap.error("--warmup, --iters and --repeats must be at least 1")
+    if "compile" in args.modes and make_config("cpu", "synthetic", args.set).loss.r1_weight > 0:
+        ap.error("the `cpu` recipe's R1 penalty needs a double backward, which torch.compile does not support: "
+                 "time compile with --set loss.r1_weight=0, or time eager only with --modes eager")
     print(f"device: {describe_device(torch.device('cpu'))}; torch {torch.__version__}; python {platform.python_version()}")
     print("step: `cpu` preset, 32 px, batch 16, 1 D step + 2 G steps; random images in memory")
     if args.set:

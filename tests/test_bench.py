@@ -121,12 +121,12 @@ def test_cpu_recipe_bench_times_eager_and_compiled_steps(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     cmd = [sys.executable, str(ROOT / "bench" / "cpu_recipe_step.py"), "--threads", "1", "--warmup", "1"]
     cmd += ["--iters", "1", "--repeats", "1", "--backend", "aot_eager", "--json", str(out)]
-    cmd += ["--set", "discriminator.view_mirror=true"]
+    cmd += ["--set", "discriminator.view_mirror=true", "--set", "loss.r1_weight=0"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     payload = json.loads(out.read_text())
-    assert payload["overrides"] == ["discriminator.view_mirror=true"]
-    assert "overrides: discriminator.view_mirror=true" in proc.stdout
+    assert payload["overrides"] == ["discriminator.view_mirror=true", "loss.r1_weight=0"]
+    assert "overrides: discriminator.view_mirror=true loss.r1_weight=0" in proc.stdout
     rows = payload["rows"]
     assert [(r["mode"], r["threads"]) for r in rows] == [("eager", 1), ("compile", 1)]
     for r in rows:
@@ -134,3 +134,10 @@ def test_cpu_recipe_bench_times_eager_and_compiled_steps(tmp_path):
         assert r["steps_per_s"] == pytest.approx(1000 / r["ms_per_step"])
         assert abs(r["steps_in_demo_budget"] - 4.4 * 60 * r["steps_per_s"]) <= 1
     assert "1 thread(s): compile is" in proc.stdout
+
+
+def test_cpu_recipe_bench_refuses_compile_with_r1_in_words():
+    cmd = [sys.executable, str(ROOT / "bench" / "cpu_recipe_step.py"), "--threads", "1", "--modes", "compile"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--set loss.r1_weight=0" in proc.stderr and "--modes eager" in proc.stderr

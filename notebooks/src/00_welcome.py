@@ -99,10 +99,11 @@ display(Markdown("\n".join(rows)))
 # course reaches a narrower slice, and says so:
 #
 # * **What turns.** The `cpu` recipe (lesson 06) — synthetic cars at eye level over a quarter turn (0° front to
-#   90° side), 32 px, the official 64 px losses plus one addition borrowed from pi-GAN, a discriminator head that
-#   reads back the view each generated image was drawn at — turns its cars, but not every time: trained from
-#   scratch with seeds {{ fact:robustness.seeds }} on 1 or 2 threads, {{ fact:robustness.turned }} runs turned
-#   (the others fold; `docs/results/full_turn/README.md`).
+#   90° side), 32 px, the official 64 px losses plus two additions borrowed from pi-GAN (a discriminator head that
+#   reads back the view each generated image was drawn at, and an R1 penalty on the discriminator), trained
+#   {{ fact:recipe.steps }} steps with a learning rate that decays over the second half — turns its cars in most
+#   runs, not all: trained from scratch with seeds {{ fact:robustness.seeds }} on 1 or 2 threads,
+#   {{ fact:robustness.turned }} runs turned (the others fold; `docs/results/full_turn/README.md`).
 # * **What did not turn.** Wider ranges were tried on the same CPU budget and did not turn: the full circle
 #   (0…360°), with and without the view head and on two versions of the synthetic cars, a half turn (0…180°) with
 #   the view head, and a full circle reached by widening the sampled range during training. These negative results

@@ -290,7 +290,7 @@ print(part_effect(ablation, "with_style_disc"))
 #   {{ fact:ablation.with_style_disc.turning }} of identities turning): with it seed 2 turns but seed 1 folds —
 #   another trajectory, not a steadier one ({{ fact:levers.style_disc.turned }} runs turned with it in
 #   `docs/results/full_turn/robustness_style_disc.md`, against {{ fact:levers.style_disc.baseline }} of the same
-#   seeds and thread counts without it).
+#   seeds and thread counts without it, both on the 1,200-step recipe before R1).
 # * **Identity consistency**: {{ fact:ablation.full.identity }} without, {{ fact:ablation.with_style_disc.identity }}
 #   with it.
 #

@@ -399,11 +399,11 @@ print(part_effect(ablation, "with_identity_loss"))
 #   {{ fact:ablation.with_identity_loss.turning }} of identities turning). Seed 2 folds without the loss and turns
 #   with it; on seeds 0 and 1 both turn.
 # * **Is that the loss, or another trajectory?** Any change sends a seed down another path, so one rescued seed
-#   proves little. The robustness sweep of lesson 06 was repeated with the loss on
+#   proves little. The robustness sweep of the 1,200-step recipe (before R1 and the decaying schedule) was repeated with the loss on
 #   (`docs/results/full_turn/robustness_identity_loss.md`): {{ fact:levers.identity_loss.turned }} runs turned
 #   with it, against {{ fact:levers.identity_loss.baseline }} of the same seeds and thread counts without it; runs with
-#   it fold on seeds {{ fact:levers.identity_loss.folding_seeds }}, runs of the recipe's own sweep on seeds
-#   {{ fact:robustness.folding_seeds }}. Runs flip both ways (seed 2 on one thread and seed 4 on two turn only
+#   it fold on seeds {{ fact:levers.identity_loss.folding_seeds }}, runs of that recipe's own sweep on seeds
+#   {{ fact:levers.baseline.folding_seeds }}. Runs flip both ways (seed 2 on one thread and seed 4 on two turn only
 #   with the loss, seed 4 on one thread only without it): it moves *which* runs fold more than how often.
 # * **Identity and images.** Identity consistency {{ fact:ablation.full.identity }} without and
 #   {{ fact:ablation.with_identity_loss.identity }} with the loss, KID {{ fact:ablation.full.kid }} against

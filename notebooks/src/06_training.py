@@ -165,8 +165,15 @@ with tempfile.TemporaryDirectory() as tmp:
 # * **data**: one object family, the synthetic cars of lesson 03b (with a distinct front and back and a light
 #   fixed in the world), at eye level, with azimuth between 0° (front) and 90° (side): a quarter turn, at 32 px;
 # * **losses**: the official 64 px ones — no identity loss, no style discriminator ($\lambda_{id} = \lambda_s = 0$)
-#   — plus pi-GAN's view head ($\lambda_v = 1$), so the run logs `d_adv`/`g_adv` and `d_view`/`g_view`;
-# * **budget**: {{ fact:recipe.steps }} steps of batch 16.
+#   — plus pi-GAN's view head ($\lambda_v = 1$), so the run logs `d_adv`/`g_adv` and `d_view`/`g_view`, and an R1
+#   penalty on the discriminator, $\frac{\gamma}{2}\,\mathbb{E}\,\lVert\nabla_x D(x)\rVert^2$ over real images
+#   ($\gamma = 10$, logged as `d_r1`);
+# * **budget**: {{ fact:recipe.steps }} steps of batch 16, the learning rate constant for the first half and then
+#   falling linearly to zero (the official code's schedule, which it computes but never applies).
+#
+# The last two are what make a run turn *reliably*: with R1 the turn appears by about step 400 in nearly every
+# run, and at a constant learning rate most runs lose it again by step 800; a rate already falling by then keeps
+# it (`docs/results/full_turn/README.md`, the lever rows).
 #
 # Why each choice was needed is measured in `docs/results/pose_emergence/README.md` and listed in
 # `docs/fidelity.md`. Wider ranges were tried at this budget and did **not** turn — a full circle (0…360°) with and

@@ -237,8 +237,8 @@ plt.show()
 # against the reflected view). Elevation is fixed at 0° in this recipe. A generator's numbers mean something only
 # between these rows, and only above their noise floor.
 #
-# **The shipped model** (`hologan_lesson/assets/synthetic_cpu.pt`, the `cpu` recipe, {{ fact:shipped.step }}
-# steps), read by the same probe on the same kind of sweeps:
+# **The shipped model** (`hologan_lesson/assets/synthetic_cpu.pt`, the `cpu` recipe as it was before R1 and the
+# decaying schedule, {{ fact:shipped.step }} steps), read by the same probe on the same kind of sweeps:
 
 # %%
 import json
@@ -308,10 +308,13 @@ for v in VARIANTS.values():
 # ```
 #
 # **The ablation stored with the course** (`shipped.ABLATION`): that command's five configurations × seeds
-# {{ fact:ablation.seeds }}, {{ fact:ablation.steps }} steps each (the `demo` budget), trained on a 2-core CPU two
-# runs at a time, one thread each (about 6 minutes per run), scored with KID on 2,000 + 2,000 images with probe
-# features. `RUN_ABLATION = True` trains it again here: about 75 minutes on 2 idle cores (15 runs of the `demo`'s
-# 4–5 minutes, then scoring); the `gpu` profile trains the `gpu` preset for 10,000 steps with Inception features.
+# {{ fact:ablation.seeds }}, {{ fact:ablation.steps }} steps each, trained on a 2-core CPU two runs at a time, one
+# thread each (about 6 minutes per run), scored with KID on 2,000 + 2,000 images with probe features. It was trained
+# with the recipe before R1 and the decaying schedule (1,200 steps at a constant rate, then the `demo` budget); the
+# recipe now trains {{ fact:recipe.steps }} steps, and the ablation has not been rerun on it yet.
+# `RUN_ABLATION = True` trains it again here, with the current recipe: 15 runs of about 3 minutes each on one thread,
+# two at a time (the robustness sweep's one-thread runs took 2.6–3.0 min), then the scoring; the `gpu` profile
+# trains the `gpu` preset for 10,000 steps with Inception features.
 # In the `ci` profile a tiny ablation runs a few steps for three variants: its numbers are noise.
 
 # %%
@@ -319,7 +322,7 @@ from IPython.display import Markdown, display
 
 from hologan_lesson.experiments.ablate import lesson_ablation
 
-RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (~75 min on 2 CPU cores)
+RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (15 runs, see above)
 results_dir = lesson_ablation(RUN_ABLATION, DATA, probe)  # ci: always a tiny dry run; see its docstring
 rows = read_table(results_dir / "results.csv")
 print_ablation_info(results_dir, shipped=results_dir == shipped.ABLATION)
