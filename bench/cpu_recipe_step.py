@@ -34,7 +34,8 @@ from train_step import RandomImages  # noqa: E402
 from hologan_lesson.config import make_config  # noqa: E402
 from hologan_lesson.train import Trainer  # noqa: E402
 
-DEMO_TRAIN_MINUTES = 4.4  # the demo's training time on 2 idle threads at 1,200 steps (docs/results/full_turn/demo_timing.json)
+# the demo's training time on 2 idle threads at 600 steps (docs/results/full_turn/demo_timing.json: 94 s)
+DEMO_TRAIN_MINUTES = 1.6
 
 
 def time_mode(
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     if "compile" in args.modes and make_config("cpu", "synthetic", args.set).loss.r1_weight > 0:
         ap.error("the `cpu` recipe's R1 penalty needs a double backward, which torch.compile does not support: "
                  "time compile with --set loss.r1_weight=0, or time eager only with --modes eager")
-    print(f"device: {describe_device(torch.device('cpu'))}; torch {torch.__version__}; python {platform.python_version()}")
+    device = describe_device(torch.device("cpu"))
+    print(f"device: {device}; torch {torch.__version__}; python {platform.python_version()}")
     print("step: `cpu` preset, 32 px, batch 16, 1 D step + 2 G steps; random images in memory")
     if args.set:
         print(f"overrides: {' '.join(args.set)}")

@@ -44,7 +44,7 @@ def test_train_command_starts_or_resumes(tmp_path):
 
 def test_table_reads_cached_scores_and_counts_turning_runs(tmp_path, monkeypatch):
     cached = {(0, 1): _scores(8.0, 1.0), (0, 2): _scores(45.0, 0.1)}
-    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None, trained=False: cached.get((seed, threads)))
+    monkeypatch.setattr(rs, "score", lambda out, seed, threads, *_, **__: cached.get((seed, threads)))
     rows = rs.table(tmp_path, [(0, 1), (0, 2), (1, 1)], 2000)
     assert [r["turns"] for r in rows] == [True, False]  # seed 1 has no checkpoint yet: left out
     md = (tmp_path / "robustness.md").read_text()
@@ -61,7 +61,7 @@ def test_record_copies_the_tables_and_each_runs_scores(tmp_path, monkeypatch):
         path = out / f"s{seed}_t{threads}" / "eval" / "robustness_step_1200.json"
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(scores))
-    monkeypatch.setattr(rs, "score", lambda out, seed, threads, steps, recorded=None, trained=False: cached.get((seed, threads)))
+    monkeypatch.setattr(rs, "score", lambda out, seed, threads, *_, **__: cached.get((seed, threads)))
     rows = rs.table(out, list(cached), 1200)
     rs.record(out, rows, 1200, dest, "robustness_lever")
     assert "1 of 2 runs turn" in (dest / "robustness_lever.md").read_text()

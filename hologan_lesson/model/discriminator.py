@@ -126,7 +126,8 @@ class HoloGANDiscriminator(nn.Module):
         # pi-GAN (Chan et al. 2021): a head that reads the view a fake was rendered at; see losses.view_loss.
         self.view_head: nn.Module | None = None
         if cfg.view_head:
-            self.view_head = coarse_view_reader(cfg.in_channels) if cfg.view_input == "coarse" else _init_linear(nn.Linear(flat, 3))
+            coarse = cfg.view_input == "coarse"
+            self.view_head = coarse_view_reader(cfg.in_channels) if coarse else _init_linear(nn.Linear(flat, 3))
 
     def forward(self, images: Tensor) -> DiscriminatorOutput:
         """Score a batch of images; see ``DiscriminatorOutput`` for the shapes."""
@@ -169,7 +170,9 @@ def _validate(cfg: DiscriminatorConfig) -> None:
             f"discriminator_config({cfg.resolution}) or give log2(resolution/4) channel widths"
         )
     if cfg.view_mirror and not cfg.view_head:
-        raise ValueError("DiscriminatorConfig.view_mirror=true makes the view head mirror-consistent: set view_head=true too")
+        raise ValueError(
+            "DiscriminatorConfig.view_mirror=true makes the view head mirror-consistent: set view_head=true too"
+        )
     if cfg.kernel_size < 2:
         raise ValueError(f"kernel_size must be at least 2 for a stride-2 conv, got {cfg.kernel_size}")
     check_choices(cfg)  # style_statistic, style_concat

@@ -311,7 +311,9 @@ for v in VARIANTS.values():
 # {{ fact:ablation.seeds }}, {{ fact:ablation.steps }} steps each, trained on a 2-core CPU two runs at a time, one
 # thread each (about 6 minutes per run), scored with KID on 2,000 + 2,000 images with probe features. It was trained
 # with the recipe before R1 and the decaying schedule (1,200 steps at a constant rate, then the `demo` budget); the
-# recipe now trains {{ fact:recipe.steps }} steps, and the ablation has not been rerun on it yet.
+# recipe now trains {{ fact:recipe.steps }} steps. Rerun on it (full, no random views, traditional z; seeds 0–2;
+# [record](../docs/results/full_turn/README.md#the-ablation-on-the-600-step-recipe)), the full model's score beats no
+# random views by +0.05 to +0.17 and traditional z by −0.05 to +0.01: traditional z now turns, but keeps less identity.
 # `RUN_ABLATION = True` trains it again here, with the current recipe: 15 runs of about 3 minutes each on one thread,
 # two at a time (the robustness sweep's one-thread runs took 2.6–3.0 min), then the scoring; the `gpu` profile
 # trains the `gpu` preset for 10,000 steps with Inception features.
