@@ -310,6 +310,21 @@ def test_control_scores_report_turn_readings_floor_and_rigid_elevation(probe):
     assert fixed.elevation_rigid is None and "elevation_rigid" not in fixed.summary()
 
 
+def test_rigid_elevation_accepts_the_depth_mirror_only_on_a_range_centred_on_the_horizon():
+    from hologan_lesson.eval import ControlScores
+    from hologan_lesson.eval.control import AngleFit
+
+    def scores(az_sign: int, el_sign: int, symmetric: bool, r: float = 0.9) -> ControlScores:
+        azimuth, elevation = AngleFit(az_sign, 0.0, 5.0, 0.95), AngleFit(el_sign, 0.0, 3.0, r)
+        return ControlScores(azimuth, elevation, 1.0, 1.0, elevation_span=30.0, elevation_symmetric=symmetric)
+
+    assert scores(+1, +1, symmetric=False).elevation_rigid is True
+    assert scores(-1, -1, symmetric=False).elevation_rigid is False  # 0..30: -elevation is outside the data
+    assert scores(-1, -1, symmetric=True).elevation_rigid is True  # -15..15: the depth-mirrored object
+    assert scores(+1, -1, symmetric=True).elevation_rigid is False  # upside down: no rigid object does that
+    assert scores(-1, -1, symmetric=True, r=0.5).elevation_rigid is False  # too weak a reading
+
+
 def test_probe_spec_follows_the_data_families():
     spec = ProbeSpec.for_data(DataConfig(families=("car",), azimuth_range=(0.0, 90.0), elevation_range=(0.0, 0.0)))
     assert spec.families == ("car",)

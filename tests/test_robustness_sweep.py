@@ -52,6 +52,25 @@ def test_table_reads_cached_scores_and_counts_turning_runs(tmp_path, monkeypatch
     with (tmp_path / "robustness.csv").open() as fh:
         assert [r["turns"] for r in csv.DictReader(fh)] == ["True", "False"]
     json.dumps(rows)  # plain data
+    assert "elevation" not in md  # eye level: no elevation columns
+
+
+def test_table_reads_elevation_where_it_varies(tmp_path, monkeypatch):
+    rigid = {**_scores(10.0, 1.0), "elevation_corr": -0.79, "elevation_sign": -1, "elevation_rigid": 1.0}
+    folded = {**_scores(24.0, 0.1), "elevation_corr": 0.65, "elevation_sign": -1, "elevation_rigid": 0.0}
+    cached = {(0, 1): rigid, (1, 1): folded, (2, 1): _scores(9.0, 1.0)}
+    monkeypatch.setattr(rs, "score", lambda out, seed, threads, *_, **__: cached.get((seed, threads)))
+    rows = rs.table(tmp_path, list(cached), 600)
+    assert [(r["elevation_r"], r["elevation_sign"], r["elevation_rigid"]) for r in rows] == [
+        (0.79, -1, True),
+        (0.65, -1, False),
+        ("", "", ""),
+    ]
+    md = (tmp_path / "robustness.md").read_text()
+    assert "| 0.79 (-1) | yes |" in md and "| 0.65 (-1) | NO |" in md and "| — | — |" in md
+    assert "1 of 3 runs read elevation rigidly" in md and "2 of 3 runs turn" in md
+    with (tmp_path / "robustness.csv").open() as fh:
+        assert [r["elevation_rigid"] for r in csv.DictReader(fh)] == ["True", "False", ""]
 
 
 def test_record_copies_the_tables_and_each_runs_scores(tmp_path, monkeypatch):

@@ -32,6 +32,7 @@ from hologan_lesson.eval.run import EvalSettings, control_of_checkpoint  # noqa:
 
 TURN_ERROR, TURN_SHARE = 20.0, 0.8
 COLUMNS = ("seed", "threads", "steps", "minutes", "circ_error", "circ_turning", "shared_error", "identity", "turns")
+ELEVATION_COLUMNS = ("elevation_r", "elevation_sign", "elevation_rigid")  # blank where the elevation is fixed
 
 
 def run_turns(scores: dict) -> bool:
@@ -128,26 +129,54 @@ def table(
                 "shared_error": round(s["azimuth_circ_shared_error"], 1),
                 "identity": round(s["identity_consistency"], 3),
                 "turns": run_turns(s),
+                **elevation_cells(s),
             }
         )
     with (out / "robustness.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS + ELEVATION_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    lines = [
-        "| seed | threads | steps | train min | circular error ° | turning | one-frame error ° | identity | turns |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['seed']} | {r['threads']} | {r['steps']} | {r['minutes']} | {r['circ_error']} | "
-            f"{r['circ_turning']:.0%} | {r['shared_error']} | {r['identity']:.2f} | {'yes' if r['turns'] else 'NO'} |"
-        )
-    turned = sum(r["turns"] for r in rows)
-    lines.append(f"\n{turned} of {len(rows)} runs turn (circular error ≤ {TURN_ERROR:g}°, ≥ {TURN_SHARE:.0%} turning).")
+    lines = markdown_table(rows)
     (out / "robustness.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines), flush=True)
     return rows
+
+
+def elevation_cells(scores: dict) -> dict:
+    """The elevation reading of a run whose elevation varies (``evaluate``'s rigid check), else blanks."""
+    if "elevation_rigid" not in scores:
+        return dict.fromkeys(ELEVATION_COLUMNS, "")
+    return {
+        "elevation_r": round(abs(scores["elevation_corr"]), 3),
+        "elevation_sign": int(scores["elevation_sign"]),
+        "elevation_rigid": bool(scores["elevation_rigid"]),
+    }
+
+
+def markdown_table(rows: list[dict]) -> list[str]:
+    """The rows as a Markdown table and its counts; elevation columns only where some run's elevation varies."""
+    elevation = any(r["elevation_rigid"] != "" for r in rows)
+    head = "| seed | threads | steps | train min | circular error ° | turning | one-frame error ° | identity | turns |"
+    if elevation:
+        head += " elevation \\|r\\| (sign) | elevation rigid |"
+    lines = [head, "|---" * (11 if elevation else 9) + "|"]
+    for r in rows:
+        line = (
+            f"| {r['seed']} | {r['threads']} | {r['steps']} | {r['minutes']} | {r['circ_error']} | "
+            f"{r['circ_turning']:.0%} | {r['shared_error']} | {r['identity']:.2f} | {'yes' if r['turns'] else 'NO'} |"
+        )
+        if elevation and r["elevation_rigid"] == "":
+            line += " — | — |"
+        elif elevation:
+            rigid = "yes" if r["elevation_rigid"] else "NO"
+            line += f" {r['elevation_r']:.2f} ({int(r['elevation_sign']):+d}) | {rigid} |"
+        lines.append(line)
+    turned = sum(r["turns"] for r in rows)
+    lines.append(f"\n{turned} of {len(rows)} runs turn (circular error ≤ {TURN_ERROR:g}°, ≥ {TURN_SHARE:.0%} turning).")
+    if elevation:
+        rigid = sum(r["elevation_rigid"] is True for r in rows)
+        lines.append(f"{rigid} of {len(rows)} runs read elevation rigidly (|r| ≥ 0.7, a rigid sign; `evaluate`).")
+    return lines
 
 
 def record(out: Path, rows: list[dict], steps: int, dest: Path, name: str, trained: bool = False) -> None:

@@ -209,17 +209,22 @@ class ControlScores:
     elevation_span: float = 0.0  # degrees the elevation sweep spans (0: a fixed elevation, nothing to read)
     azimuth_circle: CircularReading | None = None
     fold: FoldTest | None = None
+    elevation_symmetric: bool = False  # the elevation range is centred on the horizon (e.g. -15..15 degrees)
 
     @property
     def elevation_rigid(self) -> bool | None:
-        """Elevation read in the commanded direction (sign +1) with |r| ≥ 0.7; None when the range is fixed.
+        """Elevation read with |r| ≥ 0.7 in a direction a rigid object allows; None when the range is fixed.
 
-        On a one-sided elevation range a rigid generator can only agree in sign: sign −1 is the depth-mirrored
-        basin (the projection has no near/far order), which no rigid solution gives.
+        The projection has no near/far order, so a generator may learn the depth-mirrored object: turning it by
+        (azimuth, elevation) looks like turning the true object by (−azimuth, −elevation). On a range centred on
+        the horizon that is a rigid solution, and it reads sign −1 on both angles. On a one-sided range
+        (0..35 degrees, say) −elevation lies outside the data, so only sign +1 is rigid there.
         """
         if self.elevation_span <= 5.0:
             return None
-        return self.elevation.sign == 1 and abs(self.elevation.correlation) >= TURN_THRESHOLD
+        azimuth_sign = self.azimuth_circle.sign if self.azimuth_circle is not None else self.azimuth.sign
+        mirrored = self.elevation_symmetric and self.elevation.sign == -1 and azimuth_sign == -1
+        return (self.elevation.sign == 1 or mirrored) and abs(self.elevation.correlation) >= TURN_THRESHOLD
 
     def summary(self) -> dict[str, float]:
         """The headline numbers as plain floats."""
@@ -288,9 +293,12 @@ def control_scores(source: SweepSource, probe: PoseProbe, sweep: SweepSpec) -> C
         "commanded_elevation": commanded_el.view(n, t),
         "predicted_elevation": el_pred["elevation"].view(n, t),
     }
-    span = float(el_views[:, 1].max() - el_views[:, 1].min())
+    low, high = float(el_views[:, 1].min()), float(el_views[:, 1].max())
+    symmetric = abs(low + high) <= 1e-6 * max(1.0, high - low)
     fold = fold_test(source, sweep)
-    return ControlScores(az_fit, el_fit, consistency, agreement, predictions, turn, floor, span, circle, fold)
+    return ControlScores(
+        az_fit, el_fit, consistency, agreement, predictions, turn, floor, high - low, circle, fold, symmetric
+    )
 
 
 def reference_scores(
