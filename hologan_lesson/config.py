@@ -89,6 +89,7 @@ class LossConfig:
     style_to_generator: bool = True
     identity_weight: float = 1.0  # official lambda_latent (applied to both D and G)
     view_weight: float = 0.0  # pi-GAN's pos_lambda: D regresses the sampled view of fakes, G is penalised too
+    view_elevation_weight: float = 1.0  # the elevation term's weight inside the view loss (1: pi-GAN's plain MSE)
     r1_weight: float = 0.0  # gamma of the R1 penalty gamma/2 * |grad_x D(x_real)|^2 (not in HoloGAN; pi-GAN CARLA: 10)
 
 
@@ -437,6 +438,10 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError("train.g_steps_per_d must be >= 1")
     if not 0.0 <= t.ema_decay < 1.0:
         raise ConfigError(f"train.ema_decay={t.ema_decay}: use 0 (off) or a decay in (0, 1), e.g. 0.99")
+    if cfg.loss.view_elevation_weight < 0:
+        raise ConfigError(
+            f"loss.view_elevation_weight={cfg.loss.view_elevation_weight}: the elevation term's weight must be >= 0"
+        )
     if cfg.loss.r1_weight < 0:
         raise ConfigError(f"loss.r1_weight={cfg.loss.r1_weight}: the R1 weight must be >= 0 (0 switches it off)")
     if cfg.loss.r1_weight and t.compile:

@@ -53,6 +53,18 @@ def test_view_head_reads_and_loss_trains_it():
     assert "d_view" not in discriminator_loss(out, out, None, off, views)[1]
 
 
+def test_view_loss_weights_the_elevation_term_only():
+    view_hat, views = torch.zeros(2, 3), torch.tensor([[0.0, 20.0], [90.0, -20.0]])
+    plain = view_loss(view_hat, views)
+    assert torch.allclose(plain, torch.nn.functional.mse_loss(view_hat, view_targets(views)))  # pi-GAN's MSE
+    elevation = view_targets(views)[:, 2].pow(2).sum() / 6  # the elevation term's share of the mean
+    assert torch.allclose(view_loss(view_hat, views, elevation_weight=4.0), plain + 3 * elevation)
+    cfg = LossConfig(style_weight=0, identity_weight=0, view_weight=1.0, view_elevation_weight=4.0)
+    out = HoloGANDiscriminator(discriminator_config(32, width=1 / 8, view_head=True))(torch.zeros(2, 3, 32, 32))
+    _, g_terms = generator_loss(out, None, cfg, views)
+    assert torch.allclose(g_terms["g_view"], view_loss(out.view, views, 4.0))
+
+
 def test_view_targets_have_no_seam():
     t = view_targets(torch.tensor([[-180.0, 0.0], [180.0, 0.0], [0.0, 90.0]]))
     assert torch.allclose(t[0], t[1], atol=1e-6)

@@ -76,10 +76,17 @@ def view_targets(views: Tensor) -> Tensor:
     return torch.stack([az.cos(), az.sin(), el], 1)
 
 
-def view_loss(view_hat: Tensor, views: Tensor) -> Tensor:
+def view_loss(view_hat: Tensor, views: Tensor, elevation_weight: float = 1.0) -> Tensor:
     """pi-GAN's position penalty: mean squared error between D's reading of a fake's view and the view it was
-    rendered at (unweighted). Only *sampled* views of fakes are used: real images' poses are never seen."""
-    return F.mse_loss(view_hat.float(), view_targets(views).to(view_hat.device))
+    rendered at (unweighted). Only *sampled* views of fakes are used: real images' poses are never seen.
+
+    ``elevation_weight`` scales the elevation term: over −20…20° the elevation target has less than half the
+    variance of each of the azimuth's cos and sin over a quarter turn (0.041 against 0.095), so at 1 the head's
+    elevation reading counts for less than its azimuth reading."""
+    squared = (view_hat.float() - view_targets(views).to(view_hat.device)).pow(2)
+    if elevation_weight != 1.0:
+        squared = squared * squared.new_tensor([1.0, 1.0, elevation_weight])
+    return squared.mean()
 
 
 def r1_penalty(real_logit: Tensor, real: Tensor) -> Tensor:
@@ -109,7 +116,7 @@ def discriminator_loss(
     if cfg.identity_weight and out_fake.latent is not None:
         terms["d_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
     if cfg.view_weight and out_fake.view is not None:
-        terms["d_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views))
+        terms["d_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views), cfg.view_elevation_weight)
     if cfg.r1_weight:
         if real is None:
             raise ValueError("loss.r1_weight > 0: pass the real images (read with requires_grad) as `real`")
@@ -129,7 +136,7 @@ def generator_loss(
     if cfg.identity_weight and out_fake.latent is not None:
         terms["g_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
     if cfg.view_weight and out_fake.view is not None:
-        terms["g_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views))
+        terms["g_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views), cfg.view_elevation_weight)
     return _total(terms, "generator"), terms
 
 
