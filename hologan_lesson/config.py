@@ -1,7 +1,6 @@
 """All configuration in one place: dataclasses for each part, and named presets.
 
-The CLI, the notebooks and the tests build their networks and runs from these objects, so a
-run folder's ``config.json`` is enough to rebuild exactly what was trained.
+The CLI, the notebooks and the tests build from these objects; a run's ``config.json`` rebuilds what was trained.
 """
 
 from __future__ import annotations
@@ -438,12 +437,9 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError("train.g_steps_per_d must be >= 1")
     if not 0.0 <= t.ema_decay < 1.0:
         raise ConfigError(f"train.ema_decay={t.ema_decay}: use 0 (off) or a decay in (0, 1), e.g. 0.99")
-    if cfg.loss.view_elevation_weight < 0:
-        raise ConfigError(
-            f"loss.view_elevation_weight={cfg.loss.view_elevation_weight}: the elevation term's weight must be >= 0"
-        )
-    if cfg.loss.r1_weight < 0:
-        raise ConfigError(f"loss.r1_weight={cfg.loss.r1_weight}: the R1 weight must be >= 0 (0 switches it off)")
+    for name in ("r1_weight", "view_elevation_weight"):
+        if getattr(cfg.loss, name) < 0:
+            raise ConfigError(f"loss.{name}={getattr(cfg.loss, name)}: the weight must be >= 0 (0 switches it off)")
     if cfg.loss.r1_weight and t.compile:
         raise ConfigError(
             "loss.r1_weight > 0 needs a double backward, which torch.compile does not support: "
