@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from ddp_worker import ONE_STEP  # tests/ is on sys.path: pytest puts a test file's folder there
 
 from hologan_lesson import distributed
 from hologan_lesson.batches import LoaderBatches, TensorBatches
@@ -160,7 +161,7 @@ def test_two_ranks_of_4_step_like_one_process_of_8(worker):
     for key in ("G", "D"):  # DDP keeps the ranks bit-identical
         assert all(torch.equal(v, ranks[1][key][k]) for k, v in ranks[0][key].items())
     assert not torch.equal(ranks[0]["z"], ranks[1]["z"])  # per-rank random streams
-    cfg = make_config("ci", overrides=["train.g_steps_per_d=1"])  # as the worker's ONE_STEP
+    cfg = make_config("ci", overrides=ONE_STEP)
     single = Trainer(cfg, worker / "single")
     real, z, views = single.next_inputs()
     assert torch.equal(real, torch.cat([r["real"] for r in ranks]))  # the shards are the 1-process batch

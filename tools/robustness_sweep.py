@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hologan_lesson import runs  # noqa: E402
+from hologan_lesson.eval.control import TURN_THRESHOLD  # noqa: E402
 from hologan_lesson.eval.run import EvalSettings, control_of_checkpoint  # noqa: E402
 
 TURN_ERROR, TURN_SHARE = 20.0, 0.8
@@ -169,13 +170,14 @@ def markdown_table(rows: list[dict]) -> list[str]:
             line += " — | — |"
         elif elevation:
             rigid = "yes" if r["elevation_rigid"] else "NO"
-            line += f" {r['elevation_r']:.2f} ({int(r['elevation_sign']):+d}) | {rigid} |"
+            line += f" {r['elevation_r']:.2f} ({r['elevation_sign']:+d}) | {rigid} |"
         lines.append(line)
     turned = sum(r["turns"] for r in rows)
     lines.append(f"\n{turned} of {len(rows)} runs turn (circular error ≤ {TURN_ERROR:g}°, ≥ {TURN_SHARE:.0%} turning).")
     if elevation:
         rigid = sum(r["elevation_rigid"] is True for r in rows)
-        lines.append(f"{rigid} of {len(rows)} runs read elevation rigidly (|r| ≥ 0.7, a rigid sign; `evaluate`).")
+        bar = f"|r| ≥ {TURN_THRESHOLD:g}, a rigid sign; `evaluate`"
+        lines.append(f"{rigid} of {len(rows)} runs read elevation rigidly ({bar}).")
     return lines
 
 

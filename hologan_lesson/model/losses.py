@@ -84,9 +84,7 @@ def view_loss(view_hat: Tensor, views: Tensor, elevation_weight: float = 1.0) ->
     variance of each of the azimuth's cos and sin over a quarter turn (0.041 against 0.095), so at 1 the head's
     elevation reading counts for less than its azimuth reading."""
     squared = (view_hat.float() - view_targets(views).to(view_hat.device)).pow(2)
-    if elevation_weight != 1.0:
-        squared = squared * squared.new_tensor([1.0, 1.0, elevation_weight])
-    return squared.mean()
+    return (squared * squared.new_tensor([1.0, 1.0, elevation_weight])).mean()
 
 
 def r1_penalty(real_logit: Tensor, real: Tensor) -> Tensor:
