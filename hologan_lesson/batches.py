@@ -98,7 +98,7 @@ class TensorBatches:
         self.order = _Order(len(images), batch_size, seed, rank, world_size)
 
     def next(self) -> torch.Tensor:
-        idx = self.order.next_indices().to(self.device)
+        idx = self.last_indices = self.order.next_indices().to(self.device)  # the labelled contrast reads poses
         return from_uint8_images(self.images[idx])  # (B, 3, H, W)
 
     def state_dict(self) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class GeneratorConfig:
     out_channels: int = 3
     activation: Activation = "relu"  # "relu" (official 64 px) or "lrelu" (paper text, official 128 px)
     projection_activation: Activation = "relu"
+    projection: Literal["stack", "composite"] = "stack"  # official 1×1 conv over stacked depth | alpha compositing
     mapping_activation: Literal["relu", "none"] = "relu"  # official: ReLU on the style mapping; "none" = linear (paper)
     z_input: Literal["adain", "traditional"] = "adain"  # HoloGAN; "traditional" (ablation): z at the input, no AdaIN
     separate_z: bool = False  # True: z = (z_shape for 3D AdaIN, z_appearance for 2D AdaIN)
@@ -90,6 +91,7 @@ class LossConfig:
     view_weight: float = 0.0  # pi-GAN's pos_lambda: D regresses the sampled view of fakes, G is penalised too
     view_elevation_weight: float = 1.0  # the elevation term's weight inside the view loss (1: pi-GAN's plain MSE)
     r1_weight: float = 0.0  # gamma of the R1 penalty gamma/2 * |grad_x D(x_real)|^2 (not in HoloGAN; pi-GAN CARLA: 10)
+    view_real_weight: float = 0.0  # a labelled contrast, never a recipe: the view head also learns real images' poses
 
 
 @dataclass
@@ -122,6 +124,7 @@ class TrainConfig:
     z_distribution: Literal["uniform", "normal"] = "uniform"  # U(-1, 1) as the paper
     random_views: bool = True  # ablation: False renders every fake at the canonical view (0, 0)
     azimuth_curriculum: int = 0  # steps over which the fakes' azimuth range widens from its first 90° to all of it
+    init_from: str = ""  # a checkpoint or run folder whose G and D weights a new run starts from (optimisers fresh)
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # fp32 | bf16 | fp16
     channels_last: bool = False
     compile: bool = False
@@ -247,11 +250,9 @@ def _ci() -> RunConfig:
 
 
 def _cpu() -> RunConfig:
-    # 32 px (the 64 px architecture without its last 2D upsampling), narrow: minutes on 2 CPU cores.
-    # The recipe under which 3D control emerges on a CPU (docs/results/pose_emergence, docs/results/full_turn):
-    # synthetic cars (v3: a distinct front and back, a world-fixed light) at eye level over a quarter turn (0° front
-    # to 90° side); the official 64 px losses (no latent regression, no style discriminator) plus pi-GAN's view head,
-    # an R1 penalty and the official linear learning-rate decay over a short run (docs/results/full_turn: 8 of 10 turn).
+    # 32 px (the 64 px architecture less its last 2D upsampling), narrow: minutes on 2 CPU cores. The recipe under
+    # which 3D control emerges on a CPU (docs/results/full_turn: 8 of 10 runs turn): synthetic cars (v3) at eye level
+    # over a quarter turn; the official 64 px losses plus pi-GAN's view head, R1 and the official decay, 600 steps.
     return RunConfig(
         preset="cpu",
         generator=GeneratorConfig(
@@ -271,8 +272,7 @@ def _cpu() -> RunConfig:
             azimuth_range=(0.0, 90.0),
             elevation_range=(0.0, 0.0),
         ),
-        # R1 makes the turn appear by step ~400 in nearly every run; the decaying learning rate keeps it there
-        # seed 1: seed 0 folds on two threads, and demo trains on two (docs/results/full_turn/robustness.md)
+        # R1 brings the turn by step ~400, the decaying rate keeps it; seed 1: seed 0 folds on two threads (demo's)
         train=TrainConfig(
             steps=600, batch_size=16, lr_decay=True, seed=1, log_every=25, sample_every=200, checkpoint_every=200
         ),
@@ -437,7 +437,7 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError("train.g_steps_per_d must be >= 1")
     if not 0.0 <= t.ema_decay < 1.0:
         raise ConfigError(f"train.ema_decay={t.ema_decay}: use 0 (off) or a decay in (0, 1), e.g. 0.99")
-    for name in ("r1_weight", "view_elevation_weight"):
+    for name in ("r1_weight", "view_elevation_weight", "view_real_weight"):
         if getattr(cfg.loss, name) < 0:
             raise ConfigError(f"loss.{name}={getattr(cfg.loss, name)}: the weight must be >= 0 (0 switches it off)")
     if cfg.loss.r1_weight and t.compile:

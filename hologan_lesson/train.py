@@ -26,7 +26,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from . import distributed, runs
-from .batches import make_batches
+from .batches import TensorBatches, make_batches
 from .config import ConfigError, RunConfig, TrainConfig, to_dict, validate
 from .model.discriminator import HoloGANDiscriminator
 from .model.generator import HoloGANGenerator, uniform_z, view_sweep
@@ -165,10 +165,14 @@ class Trainer:
         self.batches = make_batches(
             dataset, t.batch_size, self.device, t.seed + 3, t.num_workers, rank=ctx.rank, world_size=ctx.world_size
         )
+        self.real_poses = _real_poses(cfg, dataset, self.batches, self.device)  # labelled contrast only, else None
+        self.real_views: torch.Tensor | None = None
         self._pending: list[StepResult] = []
         self.logger = runs.RunLogger(self.run_dir, write=ctx.is_main)
         if resume:
             self._resume()
+        elif t.init_from:
+            self._warm_start(t.init_from)
 
     def _sample_z(self, n: int, generator: torch.Generator) -> torch.Tensor:
         return sample_latents(self.cfg, self.G.latent_dim, n, generator, self.device)
@@ -182,6 +186,8 @@ class Trainer:
     def next_inputs(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """This process's real images ``(b, 3, H, W)``, latent codes ``(b, latent)`` and views ``(b, 2)``."""
         real = self.batches.next()  # in [-1, 1]
+        if self.real_poses is not None:
+            self.real_views = self.real_poses[self.batches.last_indices]
         if self.cfg.train.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
         z = self._sample_z(self.local_batch, self.rng)
@@ -194,7 +200,7 @@ class Trainer:
     def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, z: torch.Tensor, views: torch.Tensor):
         if self.cfg.loss.r1_weight:  # R1 differentiates D's real logits with respect to the images
             real = real.detach().requires_grad_(True)
-        return discriminator_loss(self.D_fwd(real), self.D_fwd(fake), z, self.cfg.loss, views, real)
+        return discriminator_loss(self.D_fwd(real), self.D_fwd(fake), z, self.cfg.loss, views, real, self.real_views)
 
     def update(self, real: torch.Tensor, z: torch.Tensor, views: torch.Tensor) -> StepResult:
         """The iteration on given inputs (``train_step`` draws them)."""
@@ -331,12 +337,45 @@ class Trainer:
         distributed.barrier(self.dist)  # no rank leaves save() (or fit()) before the checkpoint is on disk
         return path
 
+    def _warm_start(self, source: str) -> None:
+        """Start from the G and D weights (and G's average) of another run's checkpoint; optimisers start afresh."""
+        state = runs.load_checkpoint(runs.resolve_checkpoint(source), map_location=self.device)
+        if "discriminator" not in state:
+            raise ConfigError(
+                f"train.init_from={source} holds a generator only (an exported model); a warm start needs both "
+                "networks: pass a run folder or a ckpt_*.pt from its checkpoints/"
+            )
+        nets = [("generator", self.G), ("discriminator", self.D)]
+        if self.G_ema is not None and "generator_ema" in state:
+            nets.append(("generator_ema", self.G_ema.module))
+        for key, net in nets:
+            try:
+                net.load_state_dict(state[key])
+            except RuntimeError:  # missing, unexpected or mis-shaped weights
+                raise ConfigError(
+                    f"train.init_from={source}: its {key} was built with other settings than this run's; start "
+                    "from a run with the same generator and discriminator settings, or leave train.init_from empty"
+                ) from None
+
     def _resume(self) -> None:
         newest = runs.newest_checkpoint(self.run_dir)
         if newest is None:
             raise ConfigError(f"--resume {self.run_dir}: no checkpoints in {self.run_dir / runs.CHECKPOINT_DIR}")
         self.load_state_dict(runs.load_checkpoint(newest[1], map_location=self.device))
         self.logger.truncate_after(self.step)  # rows logged after the checkpoint will be logged again
+
+
+def _real_poses(cfg: RunConfig, dataset, batches, device) -> torch.Tensor | None:
+    """The real images' true poses ``(N, 2)`` for the labelled contrast ``loss.view_real_weight``, else None."""
+    if not cfg.loss.view_real_weight:
+        return None
+    poses = getattr(dataset, "poses", None)
+    if poses is None or not isinstance(batches, TensorBatches) or not cfg.discriminator.view_head:
+        raise ConfigError(
+            "loss.view_real_weight > 0 is a labelled contrast that needs the synthetic set's own poses, its images "
+            "in memory and discriminator.view_head=true; set loss.view_real_weight=0 for an unsupervised run"
+        )
+    return poses.to(device)
 
 
 def ema_of(generator: nn.Module, decay: float) -> AveragedModel | None:

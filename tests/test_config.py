@@ -68,6 +68,8 @@ def test_overrides_are_typed():
         (dict(preset="ci", overrides=["steps"]), "section.field=value"),
         (dict(preset="ci", overrides=["train.ema_decay=1"]), "train.ema_decay=1.0: use 0"),
         (dict(preset="ci", overrides=["loss.r1_weight=-1"]), "must be >= 0"),
+        (dict(preset="ci", overrides=["loss.view_real_weight=-1"]), "must be >= 0"),
+        (dict(preset="ci", overrides=["generator.projection=raymarch"]), "use stack or composite"),
         (dict(preset="ci", overrides=["loss.view_elevation_weight=-2"]), "view_elevation_weight=-2.0"),
         (dict(preset="ci", overrides=["loss.r1_weight=10", "train.compile=true"]), "set train.compile=false"),
     ],

@@ -293,3 +293,20 @@ def test_r1_asks_for_the_real_images_and_their_gradient():
         discriminator_loss(out_real, out_fake, None, LossConfig(style_weight=0, r1_weight=1))
     with pytest.raises(ValueError, match="requires_grad_"):
         r1_penalty(t(REAL), torch.zeros(2, 3))
+
+
+def test_labelled_contrast_term_reads_the_real_images_true_views():
+    """``view_real_weight`` (a labelled contrast) regresses D's view head on real images to their true poses."""
+    from hologan_lesson.model.losses import view_loss
+
+    head = t([[1.0, 0.0, 0.0], [0.0, 1.0, 0.1]])
+    poses = t([[0.0, 0.0], [90.0, 0.0]])
+    out_real = DiscriminatorOutput(t(REAL), [], [], None, head)
+    out_fake = DiscriminatorOutput(t(FAKE), [], [], None, head)
+    cfg = LossConfig(style_weight=0, identity_weight=0, view_real_weight=2)
+    _, terms = discriminator_loss(out_real, out_fake, None, cfg, real_views=poses)
+    assert terms["d_view_real"].item() == pytest.approx(2 * view_loss(head, poses).item())
+    assert view_loss(head, poses).item() == pytest.approx(0.01 / 6)  # only the elevation 0.1 rad is off
+    with pytest.raises(ValueError, match="real images' poses"):
+        discriminator_loss(out_real, out_fake, None, cfg)
+    assert "d_view_real" not in discriminator_loss(out_real, out_fake, None, LossConfig(style_weight=0))[1]

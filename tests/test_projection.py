@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from hologan_lesson.lessons.toy_render import fit_projection_toy, random_voxel_scenes
-from hologan_lesson.model.projection import ProjectionUnit
+from hologan_lesson.model.projection import CompositingProjection, ProjectionUnit
+from hologan_lesson.model.rotation import rotate_volume, view_to_rotation
 
 
 def test_shapes_and_gradients():
@@ -72,3 +73,42 @@ def test_near_to_far_order_is_a_relabelling_that_training_preserves():
             opt.step()
     torch.testing.assert_close(near(vol), far(vol.flip(2)))
     assert not torch.allclose(near(vol), near(vol.flip(2)))  # the unit itself does see the order
+
+
+def _two_faced_volume(channels: int = 2, size: int = 8) -> torch.Tensor:
+    """An opaque slab whose near face holds feature 0 and whose far face holds feature 1."""
+    vol = torch.zeros(1, channels, size, size, size)
+    vol[:, 0, size // 2 - 2, 2:-2, 2:-2] = 1.0  # near face
+    vol[:, 1, size // 2 + 1, 2:-2, 2:-2] = 1.0  # far face
+    return vol
+
+
+def test_compositing_weights_see_the_nearest_opaque_voxel_only():
+    unit = CompositingProjection(channels=2, depth=8, out_channels=2, activation="none")
+    torch.nn.init.zeros_(unit.opacity.weight)
+    torch.nn.init.constant_(unit.opacity.bias, 0.0)
+    weights = unit.weights(torch.rand(3, 2, 8, 5, 5))
+    assert weights.shape == (3, 1, 8, 5, 5) and (weights >= 0).all() and (weights.sum(2) <= 1 + 1e-6).all()
+    with torch.no_grad():  # opaque wherever a voxel holds anything
+        unit.opacity.weight.fill_(60.0)
+        unit.opacity.bias.fill_(-30.0)  # empty voxels clear
+        unit.conv.weight.copy_(torch.eye(2)[:, :, None, None])
+        unit.conv.bias.zero_()
+    vol = _two_faced_volume()
+    front = unit(vol)[0, :, 4, 4]
+    assert front[0] > 0.95 and front[1] < 0.05, f"the near face should hide the far one, saw {front.tolist()}"
+    turned = unit(rotate_volume(vol, view_to_rotation(torch.tensor([[180.0, 0.0]]))))[0, :, 4, 4]
+    assert turned[1] > 0.95 and turned[0] < 0.05, f"half a turn should show the far face, saw {turned.tolist()}"
+
+
+def test_generator_builds_with_either_projection():
+    from hologan_lesson.config import make_config
+    from hologan_lesson.model.generator import HoloGANGenerator
+
+    for kind, unit in (("stack", ProjectionUnit), ("composite", CompositingProjection)):
+        G = HoloGANGenerator(make_config("cpu", overrides=[f"generator.projection={kind}"]).generator)
+        assert isinstance(G.project, unit)
+        out = G(torch.zeros(2, G.latent_dim), torch.tensor([[0.0, 0.0], [180.0, 10.0]]))
+        assert out.shape == (2, 3, 32, 32) and torch.isfinite(out).all()
+    with pytest.raises(ValueError, match=r"\(N, 2, 8, H, W\)"):
+        CompositingProjection(2, 8, 3)(torch.zeros(1, 2, 6, 5, 5))

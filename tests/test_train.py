@@ -196,3 +196,47 @@ def test_demo_shows_the_goal_trains_and_scores_3d_control(tmp_path, capsys, monk
     assert (run / "checkpoints" / "ckpt_0000004.pt").is_file()
     assert main(["demo", "--run-dir", str(run), *tiny]) == 2  # an existing run is never overwritten
     assert "already holds a run" in capsys.readouterr().err
+
+
+def test_warm_start_copies_both_networks_and_refuses_what_does_not_fit(tmp_path):
+    from hologan_lesson.config import ConfigError
+    from hologan_lesson.runs import export_generator
+
+    first = tmp_path / "first"
+    Trainer(make_config("ci", overrides=["train.steps=2", "train.checkpoint_every=2"]), first).fit(progress=False)
+    trained = load_checkpoint(list_checkpoints(first)[-1][1])
+    wider = ["data.azimuth_range=0,180", f"train.init_from={first}", "train.seed=5"]
+    second = Trainer(make_config("ci", overrides=wider), tmp_path / "second")
+    assert second.step == 0  # a new run: its own step count, data and optimisers
+    for net, key in ((second.G, "generator"), (second.D, "discriminator")):
+        for name, value in net.state_dict().items():
+            assert torch.equal(value, trained[key][name]), f"{key}.{name} was not copied"
+    assert all(not s for s in second.opt_g.state.values())
+
+    narrow = make_config("ci", overrides=["generator.projection_channels=8", f"train.init_from={first}"])
+    with pytest.raises(ConfigError, match="other settings"):
+        Trainer(narrow, tmp_path / "third")
+    slim = export_generator(first, tmp_path / "slim.pt")
+    with pytest.raises(ConfigError, match="generator only"):
+        Trainer(make_config("ci", overrides=[f"train.init_from={slim}"]), tmp_path / "fourth")
+
+
+def test_labelled_contrast_reads_the_true_poses_of_the_batch_and_refuses_other_data(tmp_path):
+    import numpy as np
+
+    from hologan_lesson.config import ConfigError
+    from hologan_lesson.data import make_dataset
+
+    sets = ["discriminator.view_head=true", "loss.view_weight=1", "loss.view_real_weight=1", "train.steps=2"]
+    cfg = make_config("ci", overrides=sets)
+    dataset = make_dataset(cfg.data)
+    trainer = Trainer(cfg, tmp_path / "run", dataset=dataset)
+    assert float(trainer.train_step().terms["d_view_real"]) > 0
+    idx = trainer.batches.last_indices
+    assert torch.equal(trainer.real_views, dataset.poses[idx])  # each real image with its own pose
+    first = trainer.batches.images[idx[0]].permute(1, 2, 0).numpy()
+    assert np.array_equal(first, dataset.images[int(idx[0])])
+    unsupervised = Trainer(make_config("ci", overrides=sets[:2] + ["train.steps=2"]), tmp_path / "plain")
+    assert unsupervised.real_poses is None and "d_view_real" not in unsupervised.train_step().terms
+    with pytest.raises(ConfigError, match="labelled contrast"):
+        Trainer(make_config("ci", overrides=["loss.view_real_weight=1"]), tmp_path / "no_head")

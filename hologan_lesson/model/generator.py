@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from ..config import GeneratorConfig, check_choices
 from ..utils import to_channels_last
 from .adain import AdaIN, StyleMapping
-from .projection import ProjectionUnit, make_activation
+from .projection import CompositingProjection, ProjectionUnit, make_activation
 from .rotation import rotate_volume, view_to_rotation
 
 ZLike = Tensor | tuple[Tensor, Tensor] | list[Tensor]
@@ -144,7 +144,8 @@ class HoloGANGenerator(nn.Module):
             post.append(nn.Sequential(nn.Conv3d(c, out, 3, padding=1), make_activation(cfg.activation)))
             c = out
         self.post_rotation = nn.Sequential(*post)
-        self.project = ProjectionUnit(c, cfg.volume_size, cfg.projection_channels, cfg.projection_activation)
+        unit = CompositingProjection if cfg.projection == "composite" else ProjectionUnit
+        self.project = unit(c, cfg.volume_size, cfg.projection_channels, cfg.projection_activation)
 
         c = cfg.projection_channels
         blocks2d = []

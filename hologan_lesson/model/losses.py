@@ -78,7 +78,8 @@ def view_targets(views: Tensor) -> Tensor:
 
 def view_loss(view_hat: Tensor, views: Tensor, elevation_weight: float = 1.0) -> Tensor:
     """pi-GAN's position penalty: mean squared error between D's reading of a fake's view and the view it was
-    rendered at (unweighted). Only *sampled* views of fakes are used: real images' poses are never seen.
+    rendered at (unweighted). Recipes use only *sampled* views of fakes; real images' poses reach it only in the
+    labelled contrast ``loss.view_real_weight``.
 
     ``elevation_weight`` scales the elevation term: over −20…20° the elevation target has less than half the
     variance of each of the azimuth's cos and sin over a quarter turn (0.041 against 0.095), so at 1 the head's
@@ -103,9 +104,11 @@ def discriminator_loss(
     cfg: LossConfig,
     views: Tensor | None = None,
     real: Tensor | None = None,
+    real_views: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """Weighted D loss from D's outputs on real and (detached) fake images; ``z`` and ``views`` made the fakes;
-    ``real`` (read by D with requires_grad) is needed only for the R1 term."""
+    ``real`` (read by D with requires_grad) is needed only for the R1 term, ``real_views`` (the real images' true
+    poses) only for the labelled contrast ``view_real_weight``."""
     terms: dict[str, Tensor] = {}
     if cfg.adversarial_weight:
         terms["d_adv"] = cfg.adversarial_weight * gan_loss_d(out_real.logit, out_fake.logit)
@@ -115,6 +118,10 @@ def discriminator_loss(
         terms["d_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
     if cfg.view_weight and out_fake.view is not None:
         terms["d_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views), cfg.view_elevation_weight)
+    if cfg.view_real_weight and out_real.view is not None:
+        if real_views is None:
+            raise ValueError("loss.view_real_weight > 0: pass the real images' poses as `real_views`")
+        terms["d_view_real"] = cfg.view_real_weight * view_loss(out_real.view, real_views, cfg.view_elevation_weight)
     if cfg.r1_weight:
         if real is None:
             raise ValueError("loss.r1_weight > 0: pass the real images (read with requires_grad) as `real`")
