@@ -122,3 +122,37 @@ def test_trained_weights_are_scored_and_recorded_apart_from_the_average(tmp_path
     assert [r["turns"] for r in rows] == [True]
     rs.record(out, rows, 1200, dest, "lever_trained", trained=True)
     assert json.loads((dest / "lever_trained" / "s0_t1_scores.json").read_text())["azimuth_circ_error"] == 9.0
+
+
+def test_references_tool_writes_the_three_sources_and_never_overwrites(tmp_path, monkeypatch, capsys):
+    import references as refs
+
+    seen = {}
+
+    def fake_probe(spec):
+        seen["spec"] = spec
+        return "probe", {"azimuth_mae": 2.8}
+
+    def fake_references(probe, sweep, resolution):
+        seen["sweep"] = sweep
+        summary = {"azimuth_circ_error": 2.7, "null_circ_error": 31.3, "azimuth_circ_turning": 1.0}
+        score = type("S", (), {"summary": lambda self: {**summary, "identity_consistency": 0.75}})()
+        return {"real renders": score, "view ignored": score}
+
+    monkeypatch.setattr(refs, "load_or_train_probe", fake_probe)
+    monkeypatch.setattr(refs, "reference_scores", fake_references)
+    out = tmp_path / "refs.json"
+    assert refs.main(["--set", "data.families=chair", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert seen["spec"].families == ("chair",) and record["data"]["families"] == ["chair"]
+    assert record["references"]["real renders"]["identity_consistency"] == 0.75
+    assert record["probe_accuracy"] == {"azimuth_mae": 2.8}
+    assert "real renders: circular error 2.7° (null 31.3°), turning 100%" in capsys.readouterr().out
+
+    out.write_text("mine")
+    with pytest.raises(SystemExit):
+        refs.main(["--out", str(out)])
+    assert out.read_text() == "mine" and "already exists" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        refs.main(["--set", "data.families=boat", "--out", str(tmp_path / "other.json")])
+    assert "unknown synthetic family boat" in capsys.readouterr().err

@@ -33,12 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.out.exists():
         parser.error(f"{args.out} already exists; remove it first or choose another path")
+    settings = EvalSettings()
     try:
         cfg = make_config("cpu", "synthetic", args.set)
-    except ConfigError as exc:
+        spec = settings.probe_spec(cfg.data)
+    except (ConfigError, ValueError) as exc:  # a bad setting, e.g. an unknown family
         parser.error(str(exc))
-    settings = EvalSettings()
-    probe, accuracy = load_or_train_probe(settings.probe_spec(cfg.data))
+    probe, accuracy = load_or_train_probe(spec)
     scores = reference_scores(probe, settings.sweep_spec(cfg.data), cfg.data.resolution)
     for name, s in scores.items():
         r = s.summary()
