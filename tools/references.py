@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     probe, accuracy = load_or_train_probe(spec)
     scores = reference_scores(probe, settings.sweep_spec(cfg.data), cfg.data.resolution)
-    for name, s in scores.items():
-        r = s.summary()
+    summaries = {name: s.summary() for name, s in scores.items()}
+    for name, r in summaries.items():
         print(
             f"{name}: circular error {r['azimuth_circ_error']:.1f}° (null {r['null_circ_error']:.1f}°), "
             f"turning {r['azimuth_circ_turning']:.0%}, identity {r['identity_consistency']:.2f}"
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "overrides": args.set,
         "probe_accuracy": accuracy,
-        "references": {name: s.summary() for name, s in scores.items()},
+        "references": summaries,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     runs.write_text_atomic(args.out, json.dumps(record, indent=2))

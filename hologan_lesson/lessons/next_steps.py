@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..model.projection import compositing_weights as compositing_weights  # the lesson's names for the model's
+from ..model.projection import transmittance as transmittance  # compositing, which CompositingProjection uses
 from ..model.rotation import rotate_volume
 
 EPS = 1e-8
@@ -88,17 +90,6 @@ def sample_field(volume: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
     if points.ndim == 4:
         points = points[None].expand(volume.shape[0], -1, -1, -1, -1)
     return F.grid_sample(volume, points.to(volume), mode="bilinear", padding_mode="zeros", align_corners=False)
-
-
-def transmittance(alpha: torch.Tensor) -> torch.Tensor:
-    """``T_i = prod_{j<i} (1 - alpha_j)`` along the last dimension (index 0 nearest; ``T_0 = 1``)."""
-    ones = torch.ones_like(alpha[..., :1])
-    return torch.cumprod(torch.cat([ones, 1 - alpha[..., :-1]], -1), -1)
-
-
-def compositing_weights(alpha: torch.Tensor) -> torch.Tensor:
-    """Volume-rendering weights ``w_i = T_i alpha_i`` along the last dimension, near to far; they sum to <= 1."""
-    return transmittance(alpha) * alpha
 
 
 def density_to_alpha(sigma: torch.Tensor, delta: float) -> torch.Tensor:

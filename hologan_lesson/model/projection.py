@@ -23,6 +23,17 @@ def make_activation(name: str) -> nn.Module:
     raise ValueError(f"unknown activation {name!r}: use 'relu', 'lrelu' or 'none'")
 
 
+def transmittance(alpha: Tensor) -> Tensor:
+    """``T_i = prod_{j<i} (1 - alpha_j)`` along the last dimension (index 0 nearest; ``T_0 = 1``)."""
+    ones = torch.ones_like(alpha[..., :1])
+    return torch.cumprod(torch.cat([ones, 1 - alpha[..., :-1]], -1), -1)
+
+
+def compositing_weights(alpha: Tensor) -> Tensor:
+    """Volume-rendering weights ``w_i = T_i alpha_i`` along the last dimension, near to far; they sum to <= 1."""
+    return transmittance(alpha) * alpha
+
+
 def _check_volume(volume: Tensor, channels: int, depth: int, name: str) -> None:
     if volume.ndim != 5 or volume.shape[1] != channels or volume.shape[2] != depth:
         raise ValueError(f"{name} expects (N, {channels}, {depth}, H, W), got {tuple(volume.shape)}")
@@ -65,8 +76,7 @@ class CompositingProjection(nn.Module):
     def weights(self, volume: Tensor) -> Tensor:
         """Compositing weights ``T_d α_d``, ``(N, 1, D, H, W)``; along depth they sum to at most 1."""
         alpha = torch.sigmoid(self.opacity(volume) + self.alpha_offset)
-        clear = torch.cat([torch.ones_like(alpha[:, :, :1]), 1 - alpha[:, :, :-1]], dim=2)
-        return torch.cumprod(clear, dim=2) * alpha
+        return compositing_weights(alpha.movedim(2, -1)).movedim(-1, 2)  # along depth
 
     def forward(self, volume: Tensor) -> Tensor:
         _check_volume(volume, self.channels, self.depth, "CompositingProjection")
