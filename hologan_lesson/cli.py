@@ -86,10 +86,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     newest = runs.newest_checkpoint(run_dir)
     if newest is None:
         return status
-    generator, cfg = runs.load_generator(newest[1])
+    settings = settings_from_args(args)
+    generator, cfg = runs.generator_from_state(runs.load_checkpoint(newest[1]), average=not settings.trained_weights)
     mine = write_model_turntable(generator, cfg, run_dir / "turntable")
     print("Scoring 3D control with the pose probe (trained once on synthetic renders, then cached) ...")
-    scores = control_of_checkpoint(newest[1], settings_from_args(args))
+    scores = control_of_checkpoint(newest[1], settings)
     runs.write_text_atomic(runs.eval_path(run_dir, "demo_scores.json"), json.dumps(scores, indent=2))
     print(format_control(scores))
     print(

@@ -332,3 +332,23 @@ def test_probe_spec_follows_the_data_families():
     assert spec.key().endswith("_car") and ProbeSpec.for_data(DataConfig()).families == ()
     cars = SyntheticSource(32, families=("car",)).identities(6, seed=2)
     assert {o.family_name for o in cars} == {"car"}
+
+
+def test_evaluate_trained_weights_scores_the_weights_the_average_smooths(probe, capsys, tmp_path):
+    """A run that kept a moving average (train.ema_decay): evaluate scores the average by default and the trained
+    weights with --trained-weights, says which, and caches the two results apart."""
+    run = tmp_path / "ema_run"
+    cfg = make_config("ci", overrides=["train.steps=2", "train.checkpoint_every=2", "train.ema_decay=0.5"])
+    Trainer(cfg, run).fit(progress=False)
+    found = {}
+    for flags, weights in (([], "moving average"), (["--trained-weights"], "trained")):
+        out_json = tmp_path / f"{weights}.json"
+        assert main(["evaluate", str(run), "--features", "probe", "--json", str(out_json), *EVAL_ARGS, *flags]) == 0
+        assert f"scored: the {weights} weights" in capsys.readouterr().out
+        found[weights] = json.loads(out_json.read_text())
+        assert found[weights]["weights"] == weights
+    assert found["trained"]["predictions"] != found["moving average"]["predictions"]
+    assert main(["evaluate", str(run), "--pose-curve", *EVAL_ARGS[8:], "--trained-weights"]) == 0
+    cached = json.loads((run / "eval" / "pose_step_0000002.json").read_text())
+    assert cached["settings"]["trained_weights"] is True
+    assert cached["results"]["azimuth_circ_error"] == pytest.approx(found["trained"]["azimuth_circ_error"])

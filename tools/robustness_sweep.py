@@ -101,7 +101,7 @@ def score(
     cache = runs.eval_path(run_dir, score_file(steps, trained))
     if cache.is_file():
         return json.loads(cache.read_text())
-    scores = control_of_checkpoint(ckpt, EvalSettings(), average=not trained)
+    scores = control_of_checkpoint(ckpt, EvalSettings(trained_weights=trained))
     metrics = list(csv.DictReader((run_dir / "metrics.csv").open()))
     scores["minutes"] = (float(metrics[-1]["time"]) - float(metrics[0]["time"])) / 60 if len(metrics) > 1 else 0.0
     cache.parent.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,9 @@ class EvalSettings:
     probe_images: int = _option(6000, "renders the pose probe trains on")
     probe_epochs: int = _option(12, "pose probe epochs")
     seed: int = _option(0, "seed of the generated samples, the sweeps and the KID subsets")
+    trained_weights: bool = _option(
+        False, "score a run's trained weights, not the moving average it also kept (train.ema_decay > 0)"
+    )
 
     def __post_init__(self) -> None:
         if self.features not in ("inception", "probe"):
@@ -114,6 +117,13 @@ def evaluate_generator(
     return out
 
 
+def _weights(state: dict[str, Any], settings: EvalSettings) -> dict[str, str]:
+    """Which weights were scored, for a checkpoint that holds two sets (the trained ones and their average)."""
+    if "generator_ema" not in state:
+        return {}
+    return {"weights": "trained" if settings.trained_weights else "moving average"}
+
+
 def evaluate_run(
     run_dir: str | os.PathLike,
     settings: EvalSettings,
@@ -130,9 +140,13 @@ def evaluate_run(
     run_dir = Path(run_dir)
     if run_dir.is_file():  # a single checkpoint: evaluate it (read once), store nothing
         state = runs.load_checkpoint(run_dir, map_location=runs.resolve_device(device))
-        generator, cfg = runs.generator_from_state(state, runs.resolve_device(device))
+        generator, cfg = runs.generator_from_state(state, runs.resolve_device(device), not settings.trained_weights)
         step = int(state.get("step", -1))
-        return {"step": step, **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature)}
+        return {
+            "step": step,
+            **_weights(state, settings),
+            **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature),
+        }
     if not runs.is_run_folder(run_dir):
         raise ConfigError(f"{run_dir} is not a run folder (no {runs.CONFIG_FILE}) nor a checkpoint file")
     newest = runs.newest_checkpoint(run_dir)
@@ -147,15 +161,20 @@ def evaluate_run(
         saved = json.loads(path.read_text())
         if {k: saved.get(k) for k in key} == key:
             return saved["results"]
-    generator, cfg = runs.load_generator(ckpt, runs.resolve_device(device))
-    results = {"step": step, **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature)}
+    state = runs.load_checkpoint(ckpt, map_location=runs.resolve_device(device))
+    generator, cfg = runs.generator_from_state(state, runs.resolve_device(device), not settings.trained_weights)
+    results = {
+        "step": step,
+        **_weights(state, settings),
+        **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature),
+    }
     runs.write_text_atomic(path, json.dumps({**key, "results": results}, indent=2))
     return results
 
 
 def format_results(results: dict[str, Any]) -> str:
     """A few readable lines for the terminal."""
-    lines = []
+    lines = [f"scored: the {results['weights']} weights"] if "weights" in results else []
     if "kid_mean" in results:
         lines.append(
             f"KID {results['kid_mean']:.4f} ± {results['kid_std']:.4f} ({results['features']} features, "
@@ -171,12 +190,12 @@ def format_results(results: dict[str, Any]) -> str:
 
 
 def control_of_checkpoint(
-    checkpoint: str | os.PathLike, settings: EvalSettings, probe: PoseProbe | None = None, average: bool = True
+    checkpoint: str | os.PathLike, settings: EvalSettings, probe: PoseProbe | None = None
 ) -> dict[str, Any]:
-    """3D-control scores (no KID) of one checkpoint file, with the probe for its data: a JSON-ready dict.
-    ``average=False`` scores the trained weights of a run that also kept a weight average."""
+    """3D-control scores (no KID) of one checkpoint file, with the probe for its data: a JSON-ready dict
+    (of its trained weights rather than their moving average when ``settings.trained_weights``)."""
     state = runs.load_checkpoint(checkpoint)
-    generator, cfg = runs.generator_from_state(state, average=average)
+    generator, cfg = runs.generator_from_state(state, average=not settings.trained_weights)
     if probe is None:
         probe, _ = load_or_train_probe(settings.probe_spec(cfg.data))
     scores = control_scores(GeneratorSource(generator), probe, settings.sweep_spec(cfg.data))
@@ -247,13 +266,13 @@ def format_control(r: dict[str, Any]) -> str:
 
 
 def add_eval_options(parser: argparse.ArgumentParser) -> None:
-    """One command-line option per ``EvalSettings`` field (``--num-fake``, ``--no-fid``, ...), default None."""
+    """One command-line option per ``EvalSettings`` field (``--num-fake``, ``--no-fid``, ``--trained-weights``,
+    ...), default None; a flag turns a boolean away from its default."""
     for f in dataclasses.fields(EvalSettings):
         flag, help_text = f"--{f.name.replace('_', '-')}", f.metadata["help"]
         if f.type in (bool, "bool"):
-            parser.add_argument(
-                f"--no-{f.name.replace('_', '-')}", dest=f.name, action="store_const", const=False, help=help_text
-            )
+            flag = f"--no-{f.name.replace('_', '-')}" if f.default else flag
+            parser.add_argument(flag, dest=f.name, action="store_const", const=not f.default, help=help_text)
             continue
         kind = typing.get_type_hints(EvalSettings)[f.name]
         choices = typing.get_args(kind) if typing.get_origin(kind) is Literal else None
