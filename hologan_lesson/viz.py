@@ -95,7 +95,7 @@ def composite_front_to_back(rgb: torch.Tensor, alpha: torch.Tensor) -> torch.Ten
     ``rgb`` is ``(N, 3, D, H, W)`` in [0, 1], ``alpha`` is ``(N, 1, D, H, W)`` in [0, 1];
     returns ``(N, 3, H, W)`` composited on a white background.
     """
-    weights = compositing_weights(alpha.movedim(2, -1)).movedim(-1, 2)  # (N, 1, D, H, W): what each slice shows
+    weights = compositing_weights(alpha, dim=2)  # (N, 1, D, H, W): what each slice shows
     colour = (weights * rgb).sum(2)  # (N, 3, H, W)
     background = 1 - weights.sum(2)  # (N, 1, H, W)
     return colour + background

@@ -117,11 +117,19 @@ def evaluate_generator(
     return out
 
 
-def _weights(state: dict[str, Any], settings: EvalSettings) -> dict[str, str]:
-    """Which weights were scored, for a checkpoint that holds two sets (the trained ones and their average)."""
-    if "generator_ema" not in state:
-        return {}
-    return {"weights": "trained" if settings.trained_weights else "moving average"}
+def _evaluate_checkpoint(
+    checkpoint: Path, settings: EvalSettings, device: str, dataset, probe, feature
+) -> dict[str, Any]:
+    """``evaluate_generator`` on the weights of one checkpoint file that ``settings`` picks; a checkpoint holding
+    two sets (trained and their moving average) also says which was scored."""
+    state = runs.load_checkpoint(checkpoint, map_location=runs.resolve_device(device))
+    generator, cfg = runs.generator_from_state(state, runs.resolve_device(device), not settings.trained_weights)
+    which = {"weights": "trained" if settings.trained_weights else "moving average"} if "generator_ema" in state else {}
+    return {
+        "step": int(state.get("step", -1)),
+        **which,
+        **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature),
+    }
 
 
 def evaluate_run(
@@ -139,14 +147,7 @@ def evaluate_run(
     """
     run_dir = Path(run_dir)
     if run_dir.is_file():  # a single checkpoint: evaluate it (read once), store nothing
-        state = runs.load_checkpoint(run_dir, map_location=runs.resolve_device(device))
-        generator, cfg = runs.generator_from_state(state, runs.resolve_device(device), not settings.trained_weights)
-        step = int(state.get("step", -1))
-        return {
-            "step": step,
-            **_weights(state, settings),
-            **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature),
-        }
+        return _evaluate_checkpoint(run_dir, settings, device, dataset, probe, feature)
     if not runs.is_run_folder(run_dir):
         raise ConfigError(f"{run_dir} is not a run folder (no {runs.CONFIG_FILE}) nor a checkpoint file")
     newest = runs.newest_checkpoint(run_dir)
@@ -161,13 +162,7 @@ def evaluate_run(
         saved = json.loads(path.read_text())
         if {k: saved.get(k) for k in key} == key:
             return saved["results"]
-    state = runs.load_checkpoint(ckpt, map_location=runs.resolve_device(device))
-    generator, cfg = runs.generator_from_state(state, runs.resolve_device(device), not settings.trained_weights)
-    results = {
-        "step": step,
-        **_weights(state, settings),
-        **evaluate_generator(generator, cfg.data, settings, dataset, probe, feature),
-    }
+    results = {**_evaluate_checkpoint(ckpt, settings, device, dataset, probe, feature), "step": step}
     runs.write_text_atomic(path, json.dumps({**key, "results": results}, indent=2))
     return results
 

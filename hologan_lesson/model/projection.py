@@ -23,15 +23,16 @@ def make_activation(name: str) -> nn.Module:
     raise ValueError(f"unknown activation {name!r}: use 'relu', 'lrelu' or 'none'")
 
 
-def transmittance(alpha: Tensor) -> Tensor:
-    """``T_i = prod_{j<i} (1 - alpha_j)`` along the last dimension (index 0 nearest; ``T_0 = 1``)."""
-    ones = torch.ones_like(alpha[..., :1])
-    return torch.cumprod(torch.cat([ones, 1 - alpha[..., :-1]], -1), -1)
+def transmittance(alpha: Tensor, dim: int = -1) -> Tensor:
+    """``T_i = prod_{j<i} (1 - alpha_j)`` along ``dim`` (default the last; index 0 nearest; ``T_0 = 1``)."""
+    ones = torch.ones_like(alpha.narrow(dim, 0, 1))
+    return torch.cumprod(torch.cat([ones, 1 - alpha.narrow(dim, 0, alpha.shape[dim] - 1)], dim), dim)
 
 
-def compositing_weights(alpha: Tensor) -> Tensor:
-    """Volume-rendering weights ``w_i = T_i alpha_i`` along the last dimension, near to far; they sum to <= 1."""
-    return transmittance(alpha) * alpha
+def compositing_weights(alpha: Tensor, dim: int = -1) -> Tensor:
+    """Volume-rendering weights ``w_i = T_i alpha_i`` along ``dim`` (default the last), near to far; they sum
+    to <= 1."""
+    return transmittance(alpha, dim) * alpha
 
 
 def _check_volume(volume: Tensor, channels: int, depth: int, name: str) -> None:
@@ -76,7 +77,7 @@ class CompositingProjection(nn.Module):
     def weights(self, volume: Tensor) -> Tensor:
         """Compositing weights ``T_d α_d``, ``(N, 1, D, H, W)``; along depth they sum to at most 1."""
         alpha = torch.sigmoid(self.opacity(volume) + self.alpha_offset)
-        return compositing_weights(alpha.movedim(2, -1)).movedim(-1, 2)  # along depth
+        return compositing_weights(alpha, dim=2)  # along depth
 
     def forward(self, volume: Tensor) -> Tensor:
         _check_volume(volume, self.channels, self.depth, "CompositingProjection")
