@@ -92,6 +92,7 @@ class LossConfig:
     view_elevation_weight: float = 1.0  # the elevation term's weight inside the view loss (1: pi-GAN's plain MSE)
     r1_weight: float = 0.0  # gamma of the R1 penalty gamma/2 * |grad_x D(x_real)|^2 (not in HoloGAN; pi-GAN CARLA: 10)
     view_real_weight: float = 0.0  # a labelled contrast, never a recipe: the view head also learns real images' poses
+    view_fakes_in_d: bool = True  # False (with view_real_weight): the view head learns real poses only, not G's views
 
 
 @dataclass
@@ -342,10 +343,7 @@ def _section_name(section: Any) -> str:
 
 
 def check_choices(section: Any) -> None:
-    """Raise ConfigError (one line) when a ``Literal`` field of a config dataclass holds another value.
-
-    The one place where the allowed strings are checked: ``validate`` and the networks' own checks call it.
-    """
+    """Raise ConfigError when a ``Literal`` field holds another value (the one check of allowed strings)."""
     for name, kind in field_types(type(section)).items():
         if typing.get_origin(kind) is Literal:
             value, allowed = getattr(section, name), typing.get_args(kind)

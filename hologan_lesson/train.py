@@ -367,6 +367,11 @@ class Trainer:
 
 def _real_poses(cfg: RunConfig, dataset, batches, device) -> torch.Tensor | None:
     """The real images' true poses ``(N, 2)`` for the labelled contrast ``loss.view_real_weight``, else None."""
+    if not cfg.loss.view_fakes_in_d and not cfg.loss.view_real_weight:
+        raise ConfigError(
+            "loss.view_fakes_in_d=false leaves D's view head nothing to learn from: set "
+            "loss.view_real_weight > 0 (a labelled contrast) or loss.view_fakes_in_d=true"
+        )
     if not cfg.loss.view_real_weight:
         return None
     poses = getattr(dataset, "poses", None)

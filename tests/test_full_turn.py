@@ -142,3 +142,31 @@ def test_azimuth_curriculum_widens_from_a_quarter_turn():
     assert azimuth_range_at(cfg, 5000) == (0.0, 360.0)
     full = make_config("cpu", overrides=["data.azimuth_range=0,360"])
     assert azimuth_range_at(full, 0) == (0.0, 360.0)  # off by default
+
+
+def _silhouette(params, azimuth: float, elevation: float) -> torch.Tensor:
+    from hologan_lesson.eval.probe import silhouettes
+
+    image = torch.from_numpy(render_object(params, azimuth, elevation, 32)).permute(2, 0, 1)[None].float()
+    return silhouettes(image / 127.5 - 1)
+
+
+def test_silhouettes_keep_the_shape_and_drop_the_colours():
+    import dataclasses
+
+    recoloured = dataclasses.replace(CAR, colours=sample_object_params(np.random.default_rng(2), "car").colours)
+    a, b = _silhouette(CAR, 45, 0), _silhouette(recoloured, 45, 0)
+    car = a[0, 0] < -0.9
+    assert car.sum() > 100  # the car is black ...
+    assert torch.allclose(a[..., 0, 0], torch.full((1, 3), 235 / 127.5 - 1))  # ... on the background
+    raw = [torch.from_numpy(render_object(p, 45, 0, 32)).float() / 127.5 for p in (CAR, recoloured)]
+    assert (raw[0] - raw[1]).abs()[car].mean() > 0.05  # other colours: the pictures differ on the car ...
+    assert (a - b).abs().mean() < 0.01  # ... the silhouettes hardly
+
+
+def test_at_eye_level_a_view_and_its_half_turn_have_one_silhouette():
+    """Why 0-180° needs appearance at eye level: x' = x cos θ + z sin θ at θ, −x cos θ + z sin θ at 180° − θ; for
+    a car symmetric left to right the two outlines are the same. Seen from above they differ."""
+    for azimuth in (30, 60):
+        assert (_silhouette(CAR, azimuth, 0) - _silhouette(CAR, 180 - azimuth, 0)).abs().mean() < 0.02
+        assert (_silhouette(CAR, azimuth, 30) - _silhouette(CAR, 180 - azimuth, 30)).abs().mean() > 0.2

@@ -133,6 +133,24 @@ def test_budget_guard_skips_steps_cleanly(tmp_path):
     assert tarfile.open(tmp_path / "out/results.tar.gz").getnames()
 
 
+def test_set_widens_the_runs_range_and_pose_curve_scores_each_kept_checkpoint(tmp_path):
+    """The half-turn call of issue #19: ``--set`` reaches every run after the recipe; ``--pose-curve`` reads each
+    checkpoint a run kept, and the curve comes back in the summary and the archive."""
+    skip = "timing,profile,speed_modes,peer"
+    sets = ["--set", "data.azimuth_range=0,180", "--set", "train.lr_decay=true", "--set", "train.keep_checkpoints=3"]
+    proc = run_session(tmp_path, "--skip", skip, "--variants", "full", "--steps", "4", *sets, "--pose-curve")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "out/summary.json").read_text())
+    assert summary["steps"]["scoring"]["status"] == "done", summary["steps"]["scoring"]
+    cfg = runs.load_run_config(tmp_path / "work/ablation/full-seed0")
+    assert cfg.data.azimuth_range == (0.0, 180.0) and cfg.train.lr_decay and cfg.train.keep_checkpoints == 3
+    curve = summary["scoring"]["pose_curves"]["full-seed0"]
+    assert [row["step"] for row in curve] == [2, 4]  # a checkpoint every 2 steps (--tiny), both kept
+    assert all(0.0 <= row["azimuth_circ_error"] <= 180.0 for row in curve)
+    names = tarfile.open(tmp_path / "out/results.tar.gz").getnames()
+    assert "docs/results/gpu/runs/full-seed0/eval/pose_curve.csv" in names
+
+
 def test_recipe_overrides_follow_the_cpu_preset_by_name():
     recipe = gpu_train.recipe_overrides()
     cpu = gpu_train.make_config("cpu")

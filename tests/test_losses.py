@@ -310,3 +310,15 @@ def test_labelled_contrast_term_reads_the_real_images_true_views():
     with pytest.raises(ValueError, match="real images' poses"):
         discriminator_loss(out_real, out_fake, None, cfg)
     assert "d_view_real" not in discriminator_loss(out_real, out_fake, None, LossConfig(style_weight=0))[1]
+
+
+def test_view_head_on_real_poses_only_still_penalises_the_generator():
+    """``view_fakes_in_d=false``: D's view head learns only the real poses; G is still judged by its reading."""
+    head, poses, views = t([[1.0, 0.0, 0.0]]), t([[90.0, 0.0]]), t([[0.0, 0.0]])
+    out = DiscriminatorOutput(t(REAL), [], [], None, head)
+    both = LossConfig(style_weight=0, identity_weight=0, view_weight=1, view_real_weight=1)
+    real_only = LossConfig(style_weight=0, identity_weight=0, view_weight=1, view_real_weight=1, view_fakes_in_d=False)
+    assert {"d_view", "d_view_real"} <= set(discriminator_loss(out, out, None, both, views, real_views=poses)[1])
+    terms = discriminator_loss(out, out, None, real_only, views, real_views=poses)[1]
+    assert "d_view" not in terms and terms["d_view_real"].item() > 0
+    assert generator_loss(out, None, real_only, views)[1]["g_view"].item() == pytest.approx(0.0)

@@ -240,3 +240,5 @@ def test_labelled_contrast_reads_the_true_poses_of_the_batch_and_refuses_other_d
     assert unsupervised.real_poses is None and "d_view_real" not in unsupervised.train_step().terms
     with pytest.raises(ConfigError, match="labelled contrast"):
         Trainer(make_config("ci", overrides=["loss.view_real_weight=1"]), tmp_path / "no_head")
+    with pytest.raises(ConfigError, match="nothing to learn from"):
+        Trainer(make_config("ci", overrides=sets[:2] + ["loss.view_fakes_in_d=false"]), tmp_path / "no_target")

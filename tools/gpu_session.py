@@ -240,7 +240,7 @@ def run(args: argparse.Namespace) -> Session:
         num_images = 64 if tiny else args.num_images
         most = args.steps or (6 if tiny else 20000)  # the deadline usually ends the runs first
         every = args.checkpoint_every or (2 if tiny else 250)
-        overrides = gpu_train.run_overrides(recipe, most, every, num_images, tiny)
+        overrides = gpu_train.run_overrides(recipe, most, every, num_images, tiny) + args.set  # --set: last, wins
         data = make_config(gpu_train.PRESET, gpu_train.DATASET, overrides).data
         t0 = time.time()
         load_dataset(data)  # render the training set once, before the runs start
@@ -263,6 +263,8 @@ def run(args: argparse.Namespace) -> Session:
         if not trained or not any(r.get("step", 0) for r in trained["runs"]):
             raise Skip("no trained run to score")
         result = gpu_train.score(ablation, trained["runs"], variants, seeds, trained["overrides"], tiny)
+        if args.pose_curve:  # every kept checkpoint's 3D control: where a turn appears and whether it stays
+            result["pose_curves"] = gpu_train.pose_curves(ablation, trained["runs"], tiny)
         _stage_runs(s, ablation, trained["runs"])
         return result
 
@@ -372,6 +374,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--measure-share", type=float, default=0.35, help="steps b-d end by this share of the budget, e a minute later")
     add("--eval-reserve", type=float, help="seconds kept for scoring (default 100; --tiny 25)")
     add("--pack-reserve", type=float, default=10.0, help="seconds kept for the last files")
+    add("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE", help="run overrides after the recipe's")
+    add("--pose-curve", action="store_true", help="also score every kept checkpoint's 3D control (pose curves)")
     add("--skip", default="", help="steps not to run, e.g. timing,profile,speed_modes,peer (a training call)")
     add("--trace", action="store_true", help="also keep the profiler's chrome trace (gzipped, if small)")
     add("--data-root", help="HOLOGAN_DATA for the session (default: <work>/data)")

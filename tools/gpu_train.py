@@ -29,7 +29,7 @@ from gpu_steps import TINY_OVERRIDES
 from hologan_lesson import runs
 from hologan_lesson.config import make_config, to_dict
 from hologan_lesson.eval.ablate import VARIANTS, score_ablation
-from hologan_lesson.eval.run import EvalSettings, evaluate_run
+from hologan_lesson.eval.run import EvalSettings, evaluate_run, pose_curve
 
 PRESET, DATASET = "gpu", "synthetic"
 DATA_FIELDS = ("families", "azimuth_range", "elevation_range")
@@ -207,6 +207,17 @@ def score(out: Path, trained: list[dict], variants: list[str], seeds: list[int],
             res = evaluate_run(out / r["folder"], settings)
             rows.append({**r, **{k: v for k, v in res.items() if k != "predictions"}})
     return {"kind": "each run at its own step (no step common to all runs: unequal budgets)", "rows": rows}
+
+
+def pose_curves(out: Path, trained: list[dict], tiny: bool) -> dict[str, list[dict[str, Any]]]:
+    """Each run's 3D-control readings at every checkpoint it kept (``pose_curve``; eval/pose_curve.csv)."""
+    settings = TINY_EVAL if tiny else EVAL
+    keep = ("step", "azimuth_circ_error", "azimuth_circ_turning", "null_circ_error", "identity_consistency")
+    return {
+        r["folder"]: [{k: row.get(k) for k in keep} for row in pose_curve(out / r["folder"], settings)]
+        for r in trained
+        if r.get("step", 0) > 0
+    }
 
 
 def export_models(out: Path, trained: list[dict], dest: Path, variant: str = "full") -> list[Path]:

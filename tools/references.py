@@ -2,15 +2,18 @@
 
     python tools/references.py --set data.families=chair --out docs/results/full_turn/chairs/references.json
     python tools/references.py --set data.azimuth_range=0,180 --out runs/refs_half.json
+    python tools/references.py --set data.azimuth_range=0,180 --silhouette --out runs/refs_half_shape.json
 
 Trains (or loads from the cache) the pose probe for that data, reads its sweeps of real renders, of the same
 objects with the view ignored, and of shuffled identities (``eval.control.reference_scores``), prints the circular
 readings of each and writes them with the probe's held-out accuracy to ``--out`` (which must not exist).
+``--silhouette``: the probe reads shape only (every image a black silhouette), to ask what geometry alone tells.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -30,13 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a `cpu` preset override")
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write (must not exist)")
+    parser.add_argument("--silhouette", action="store_true", help="a probe that reads shape only (silhouettes)")
     args = parser.parse_args(argv)
     if args.out.exists():
         parser.error(f"{args.out} already exists; remove it first or choose another path")
     settings = EvalSettings()
     try:
         cfg = make_config("cpu", "synthetic", args.set)
-        spec = settings.probe_spec(cfg.data)
+        spec = dataclasses.replace(settings.probe_spec(cfg.data), silhouette=args.silhouette)
     except (ConfigError, ValueError) as exc:  # a bad setting, e.g. an unknown family
         parser.error(str(exc))
     probe, accuracy = load_or_train_probe(spec)
@@ -54,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             "elevation_range": list(cfg.data.elevation_range),
         },
         "overrides": args.set,
+        "silhouette": args.silhouette,
         "probe_accuracy": accuracy,
         "references": summaries,
     }

@@ -116,7 +116,7 @@ def discriminator_loss(
         terms["d_style"] = cfg.style_weight * style_loss_d(out_real.style_logits, out_fake.style_logits)
     if cfg.identity_weight and out_fake.latent is not None:
         terms["d_identity"] = cfg.identity_weight * identity_loss(out_fake.latent, _need_z(z))
-    if cfg.view_weight and out_fake.view is not None:
+    if cfg.view_weight and cfg.view_fakes_in_d and out_fake.view is not None:
         terms["d_view"] = cfg.view_weight * view_loss(out_fake.view, _need_views(views), cfg.view_elevation_weight)
     if cfg.view_real_weight and out_real.view is not None:
         if real_views is None:

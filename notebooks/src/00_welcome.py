@@ -108,8 +108,9 @@ display(Markdown("\n".join(rows)))
 #   (0…360°), with and without the view head and on two versions of the synthetic cars, a half turn (0…180°) with
 #   the view head, a full circle reached by widening the sampled range during training, a half turn started from a
 #   model that already turns a quarter, a projection that composites the volume front to back, HoloGAN's own style
-#   discriminator and identity loss, a network twice as wide, and even — as a labelled contrast, not a recipe —
-#   the real images' true poses taught to the discriminator. Synthetic chairs, the
+#   discriminator and identity loss, a network twice as wide, bolder lamps, a view from above, and even — as a labelled
+#   contrast, not a recipe — the real images' true poses taught to the discriminator, alone or beside the fakes'
+#   commanded views. Synthetic chairs, the
 #   paper's second family, turn a quarter turn too, and not a half. These negative results are recorded with their
 #   numbers in [`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md); lesson 08 comes back to
 #   them. A GPU and a longer budget are the way to try further.

@@ -179,8 +179,9 @@ with tempfile.TemporaryDirectory() as tmp:
 # `docs/fidelity.md`. Wider ranges were tried at this budget and did **not** turn — a full circle (0…360°) with and
 # without the view head, a half turn (0…180°) with it, a full circle reached by widening the sampled range
 # during training, a half turn started from a model that turns a quarter, a front-to-back compositing projection,
-# the style discriminator and identity loss put back, a network twice as wide, and (a labelled contrast) the real
-# images' true poses taught to D's view head; `docs/results/full_turn/README.md`
+# the style discriminator and identity loss put back, a network twice as wide, bolder lamps, a view from above, and (a
+# labelled contrast) the real images' true poses taught to D's view head, alone or beside the fakes' commanded
+# views; `docs/results/full_turn/README.md`
 # records them with their numbers. Chairs, the paper's second family, turn a quarter turn too: `--set
 # data.families=chair` trains the same recipe on them, and 7 of 10 such runs turned (the record, "A second family").
 #
