@@ -34,8 +34,9 @@ from train_step import RandomImages  # noqa: E402
 from hologan_lesson.config import ConfigError, RunConfig, make_config  # noqa: E402
 from hologan_lesson.train import Trainer  # noqa: E402
 
-# the demo's training time on 2 idle threads at 600 steps (docs/results/full_turn/demo_timing.json: 94 s)
-DEMO_TRAIN_MINUTES = 1.6
+# the demo's training time on 2 idle threads, as recorded in a fresh clone (docs/results/full_turn/demo_timing.json)
+DEMO_TIMING = Path(__file__).resolve().parents[1] / "docs" / "results" / "full_turn" / "demo_timing.json"
+DEMO_TRAIN_MINUTES = round(json.loads(DEMO_TIMING.read_text())["train_seconds"] / 60, 2)
 
 
 def recipe_config(compiled: bool, overrides: list[str]) -> RunConfig:

@@ -209,6 +209,11 @@ class Explorer:
 def projection_depth_weights(generator: HoloGANGenerator) -> Tensor:
     """How much the projection unit's 1×1 conv listens to each depth slice: the norm of its weights over output
     and feature channels, per slice ``(D,)`` (input channels are ordered ``(c d)``: slice-major within a channel)."""
+    if generator.cfg.projection != "stack":
+        raise ValueError(
+            f"projection_depth_weights reads the stacked projection's 1×1 conv; this generator's projection is "
+            f"{generator.cfg.projection!r}: use composite_depth_maps for it"
+        )
     conv, depth = generator.project.conv, generator.project.depth
     weight = conv.weight.detach()[:, :, 0, 0]  # (out, C·D)
     return weight.view(weight.shape[0], -1, depth).norm(dim=(0, 1))  # (D,)
@@ -224,4 +229,22 @@ def volume_top_views(generator: HoloGANGenerator, z: Tensor, views: Tensor) -> T
     for view in views:
         rotated = generator.rotate(volume, view[None].to(volume.device))  # (1, C, D, H, W)
         out.append(rotated[0].norm(dim=0).sum(dim=1))  # (D, W): summed over height
+    return torch.stack(out).cpu()
+
+
+@torch.no_grad()
+def composite_depth_maps(generator: HoloGANGenerator, z: Tensor, views: Tensor) -> Tensor:
+    """What a compositing projection sees of one identity at each view: per pixel, the coverage ``Σ_d w_d`` and the
+    expected depth ``Σ_d d·w_d / Σ_d w_d`` (in slices, 0 nearest), ``(T, 2, H, W)``. ``z``: ``(latent_dim,)``."""
+    if generator.cfg.projection != "composite":
+        raise ValueError(f"composite_depth_maps needs a compositing projection, not {generator.cfg.projection!r}")
+    z_shape, _ = generator.split_z(z[None].to(next(generator.parameters()).device))
+    volume = generator.volume(z_shape)  # (1, C, D, H, W)
+    depth = torch.arange(volume.shape[2], dtype=volume.dtype, device=volume.device).view(-1, 1, 1)  # (D, 1, 1)
+    out = []
+    for view in views:
+        rotated = generator.post_rotation(generator.rotate(volume, view[None].to(volume.device)))
+        w = generator.project.weights(rotated)[0, 0]  # (D, H, W)
+        coverage = w.sum(0)
+        out.append(torch.stack([coverage, (w * depth).sum(0) / coverage.clamp_min(1e-6)]))
     return torch.stack(out).cpu()

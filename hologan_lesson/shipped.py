@@ -12,8 +12,9 @@ from pathlib import Path
 ASSETS = Path(__file__).resolve().parent / "assets"
 MODEL = ASSETS / "synthetic_cpu.pt"  # the shipped generator (lesson 08, `demo`'s first turntable)
 DEMO_RUN = ASSETS / "demo_run"  # a trimmed run folder of the `demo` recipe (lesson 06)
-ABLATION = ASSETS / "ablation_cpu"  # the stored ablation table and pictures (lesson 07)
-POSE_EMERGENCE = ASSETS / "pose_emergence"  # the long run behind the shipped model (lessons 00, 06)
+ABLATION = ASSETS / "ablation_cpu"  # the stored ablation table and pictures of the cpu recipe (lesson 07)
+QUARTER_ABLATION = ASSETS / "ablation_quarter"  # the same for the quarter-turn recipe before it (lessons 04, 04b, 05)
+POSE_EMERGENCE = ASSETS / "pose_emergence"  # the shipped model's scores and its run's pose curve (lessons 00, 06-08)
 
 
 def asset(path: Path) -> Path:

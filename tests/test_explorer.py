@@ -99,3 +99,19 @@ def test_checker_accepts_library_and_rejects_one_way_turn(capsys):
     assert "4/4 checks passed" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="there and back"):
         check_turntable_views(lambda frames, rng, el: turntable_views(frames, rng, el, pingpong=False))
+
+
+def test_composite_depth_maps_follow_the_rotation_and_refuse_the_stacked_unit(generator):
+    from hologan_lesson.explorer import composite_depth_maps, projection_depth_weights
+
+    torch.manual_seed(0)
+    G = HoloGANGenerator(generator_config(32, width=1 / 16, projection="composite")).eval()
+    views = torch.tensor([[0.0, 0.0], [180.0, 0.0]])
+    maps = composite_depth_maps(G, G.sample_z(1)[0], views)  # (2, 2, 16, 16): coverage, expected depth
+    assert maps.shape == (2, 2, 16, 16) and bool((maps[:, 0] <= 1 + 1e-5).all() and (maps[:, 0] >= 0).all())
+    assert bool((maps[:, 1] >= 0).all() and (maps[:, 1] <= 15).all())
+    assert not torch.allclose(maps[0], maps[1], atol=1e-4)  # the view turns the volume before it is composited
+    with pytest.raises(ValueError, match="composite_depth_maps"):
+        projection_depth_weights(G)
+    with pytest.raises(ValueError, match="compositing projection"):
+        composite_depth_maps(generator, generator.sample_z(1)[0], views)

@@ -32,32 +32,33 @@ def _json(path: Path) -> dict:
 
 
 @cache
-def _ablation_rows() -> tuple[dict[str, str], ...]:
-    with open(shipped.ABLATION / "results.csv", newline="") as f:
+def _ablation_rows(folder: Path) -> tuple[dict[str, str], ...]:
+    with open(folder / "results.csv", newline="") as f:
         return tuple(csv.DictReader(f))
 
 
-def _row(kind: str, name: str, seed: int | None = None) -> dict[str, str]:
-    for row in _ablation_rows():
+def _row(folder: Path, kind: str, name: str, seed: int | None = None) -> dict[str, str]:
+    for row in _ablation_rows(folder):
         if row["kind"] == kind and row["variant"] == name and (seed is None or row["seed"] == str(seed)):
             return row
-    raise KeyError(f"{shipped.ABLATION / 'results.csv'} has no {kind} row {name!r} (seed {seed})")
+    raise KeyError(f"{folder / 'results.csv'} has no {kind} row {name!r} (seed {seed})")
 
 
-def _seeds(variant: str) -> list[int]:
-    return sorted(int(r["seed"]) for r in _ablation_rows() if r["kind"] == "variant" and r["variant"] == variant)
+def _seeds(folder: Path, variant: str) -> list[int]:
+    rows = _ablation_rows(folder)
+    return sorted(int(r["seed"]) for r in rows if r["kind"] == "variant" and r["variant"] == variant)
 
 
-def _values(variant: str, column: str) -> list[float]:
-    seeds = _seeds(variant)
+def _values(folder: Path, variant: str, column: str) -> list[float]:
+    seeds = _seeds(folder, variant)
     if not seeds:
-        raise KeyError(f"{shipped.ABLATION / 'results.csv'} has no runs of the variant {variant!r}")
-    return [float(_row("variant", variant, s)[column]) for s in seeds]
+        raise KeyError(f"{folder / 'results.csv'} has no runs of the variant {variant!r}")
+    return [float(_row(folder, "variant", variant, s)[column]) for s in seeds]
 
 
-def _per_seed(variant: str, column: str, fmt: str, absolute: bool = False) -> str:
-    """One value per seed of the stored ablation, joined with " / " (the seeds in increasing order)."""
-    return " / ".join(format(abs(v) if absolute else v, fmt) for v in _values(variant, column))
+def _per_seed(folder: Path, variant: str, column: str, fmt: str, absolute: bool = False) -> str:
+    """One value per seed of a stored ablation, joined with " / " (the seeds in increasing order)."""
+    return " / ".join(format(abs(v) if absolute else v, fmt) for v in _values(folder, variant, column))
 
 
 def _shipped_scores() -> dict:
@@ -68,14 +69,19 @@ def _percent(value: float) -> str:
     return f"{value:.0%}".replace("%", " %")
 
 
-# the variants of the stored ablation that the lessons quote (07: the paper's three; 04b, 05: the two parts put back)
-ABLATION_VARIANTS = ("full", "no_random_views", "traditional_z", "with_identity_loss", "with_style_disc")
+# the stored ablations the lessons quote: the cpu recipe's (07: the paper's three) and the quarter-turn recipe's
+# before it (04, 04b, 05: the two parts put back), as (fact prefix, folder's name in ``shipped``, variants)
+ABLATIONS = (
+    ("ablation", "ABLATION", ("full", "no_random_views", "traditional_z")),
+    ("quarter_ablation", "QUARTER_ABLATION", ("full", "with_identity_loss", "with_style_disc")),
+)
 GAP_BAR = 0.3  # issue "Turn all the way round": full beats each variant by >= 0.3 on 1 - err/90, every seed
 
 
-def _score_gaps(variant: str) -> list[float]:
+def _score_gaps(variant: str, folder: Path) -> list[float]:
     """Per seed, the full model's circular score (1 - err/90) minus ``variant``'s."""
-    return [a - b for a, b in zip(_values("full", "azimuth_circ_score"), _values(variant, "azimuth_circ_score"))]
+    full, other = _values(folder, "full", "azimuth_circ_score"), _values(folder, variant, "azimuth_circ_score")
+    return [a - b for a, b in zip(full, other)]
 
 
 def _kid(value: float) -> str:
@@ -89,23 +95,12 @@ def _and_list(items: list) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _seed_list() -> str:
-    """The stored ablation's seeds: "0, 1 and 2"."""
-    return _and_list(_seeds("full"))
+def _seed_list(folder: Path) -> str:
+    """A stored ablation's seeds: "0, 1 and 2"."""
+    return _and_list(_seeds(folder, "full"))
 
 
-def _gap_facts() -> dict[str, Callable[[], str]]:
-    """``ablation.gap.<variant>`` ("0.41 / 0.12 / 0.38") and ``ablation.clears.<variant>`` ("2 of 3")."""
-    out: dict[str, Callable[[], str]] = {}
-    for variant in ABLATION_VARIANTS[1:]:
-        out[f"ablation.gap.{variant}"] = lambda v=variant: " / ".join(format_gap(g) for g in _score_gaps(v))
-        out[f"ablation.clears.{variant}"] = lambda v=variant: (
-            f"{sum(g >= GAP_BAR for g in _score_gaps(v))} of {len(_score_gaps(v))}"
-        )
-    return out
-
-
-REFERENCES = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "references_cpu_recipe_v3.json"
+REFERENCES = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "references_cpu_recipe.json"
 
 
 def _reference(source: str, key: str, fmt: str) -> str:
@@ -119,7 +114,7 @@ def _recipe():
     return make_config("cpu")
 
 
-ROBUSTNESS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "robustness.csv"
+ROBUSTNESS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "robustness_half_el30_1500.csv"
 
 
 # robustness sweeps of the recipe with one part put back (tools/robustness_sweep.py --record ... --name ...), all
@@ -129,8 +124,9 @@ LEVER_BASELINE = "robustness_1200.csv"
 
 
 @cache
-def _robustness_rows(name: str = ROBUSTNESS.name) -> tuple[dict[str, str], ...]:
-    with open(ROBUSTNESS.with_name(name), newline="") as f:
+def _robustness_rows(name: str | None = None) -> tuple[dict[str, str], ...]:
+    """A robustness sweep's rows: the recipe's (``ROBUSTNESS``), or the file ``name`` beside it."""
+    with open(ROBUSTNESS if name is None else ROBUSTNESS.with_name(name), newline="") as f:
         return tuple(csv.DictReader(f))
 
 
@@ -143,7 +139,7 @@ def _turned(rows: Sequence[dict[str, str]]) -> str:
     return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
 
 
-def _robustness_turned(name: str = ROBUSTNESS.name) -> str:
+def _robustness_turned(name: str | None = None) -> str:
     """How many runs of a robustness sweep turn: "9 of 10"."""
     return _turned(_robustness_rows(name))
 
@@ -158,7 +154,7 @@ def _baseline_on_lever_runs(name: str) -> str:
     return _turned(rows)
 
 
-def _folding_seeds(name: str = ROBUSTNESS.name) -> str:
+def _folding_seeds(name: str | None = None) -> str:
     """The seeds with a run that folds: "2 and 3" ("none" when every run turns)."""
     seeds = sorted({int(r["seed"]) for r in _robustness_rows(name) if not _truthy(r["turns"])})
     return _and_list(seeds) if seeds else "none"
@@ -173,15 +169,43 @@ def _demo_minutes() -> str:
     return f"{total // 60} min {total % 60} s"
 
 
+def _robustness_identity() -> str:
+    """The range of identity consistency over the robustness sweep's runs: "0.69–0.86"."""
+    values = sorted(float(r["identity"]) for r in _robustness_rows())
+    return f"{values[0]:.2f}–{values[-1]:.2f}"
+
+
 def _robustness_seeds() -> str:
     """The seeds of the robustness sweep: "0–3"."""
     seeds = sorted({int(r["seed"]) for r in _robustness_rows()})
     return f"{seeds[0]}–{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
 
 
-def _variant_facts() -> dict[str, Callable[[], str]]:
-    """The stored ablation's table, one value per seed, for each quoted variant (lessons 04b, 05, 07):
-    ``ablation.<variant>.<circ_error|circ_score|turning|fold_even|r|kid|identity>``."""
+def _ablation_facts(prefix: str, where: str, variants: Sequence[str]) -> dict[str, Callable[[], str]]:
+    """A stored ablation's facts under ``prefix``: its calibration rows, budget and seeds, one value per seed for
+    each variant (``<prefix>.<variant>.<circ_error|circ_score|turning|fold_even|r|kid|identity>``), and each
+    variant's gap to the full model (``<prefix>.gap.<variant>``: "0.41 / 0.12 / 0.38"; ``.clears.``: "2 of 3")."""
+
+    def folder() -> Path:  # looked up at each call, so a test can point ``shipped`` elsewhere
+        return getattr(shipped, where)
+
+    def ref(source: str, column: str, fmt: str) -> Callable[[], str]:
+        return lambda: format(float(_row(folder(), "reference", source)[column]), fmt)
+
+    out: dict[str, Callable[[], str]] = {
+        f"{prefix}.real_error": ref("real_renders", "azimuth_error", ".1f"),
+        f"{prefix}.chance_error": ref("view_ignored", "azimuth_error", ".1f"),
+        f"{prefix}.real_circ_error": ref("real_renders", "azimuth_circ_error", ".1f"),
+        f"{prefix}.chance_circ_error": ref("view_ignored", "azimuth_circ_error", ".1f"),
+        f"{prefix}.chance_circ_score": ref("view_ignored", "azimuth_circ_score", ".2f"),
+        f"{prefix}.max_gap": lambda: (
+            f"{1 - float(_row(folder(), 'reference', 'view_ignored')['azimuth_circ_score']):.2f}"
+        ),
+        f"{prefix}.real_identity": ref("real_renders", "identity_consistency", ".2f"),
+        f"{prefix}.real_kid": lambda: _kid(float(_row(folder(), "reference", "real_renders")["kid_mean"])),
+        f"{prefix}.seeds": lambda: _seed_list(folder()),
+        f"{prefix}.steps": lambda: f"{int(_row(folder(), 'variant', 'full', _seeds(folder(), 'full')[0])['steps']):,}",
+    }
     columns = {  # fact suffix -> (column, format, absolute value)
         "circ_error": ("azimuth_circ_error", ".1f", False),
         "circ_score": ("azimuth_circ_score", ".2f", False),
@@ -191,27 +215,20 @@ def _variant_facts() -> dict[str, Callable[[], str]]:
         "kid": ("kid_mean", ".3f", False),
         "identity": ("identity_consistency", ".2f", False),
     }
-    out: dict[str, Callable[[], str]] = {}
-    for variant in ABLATION_VARIANTS:
+    for variant in variants:
         for suffix, (column, fmt, absolute) in columns.items():
-            out[f"ablation.{variant}.{suffix}"] = lambda v=variant, c=column, f=fmt, a=absolute: _per_seed(
-                v, c, f, absolute=a
+            out[f"{prefix}.{variant}.{suffix}"] = lambda v=variant, c=column, f=fmt, a=absolute: _per_seed(
+                folder(), v, c, f, absolute=a
             ).replace("%", " %")
+    for variant in variants[1:]:
+        out[f"{prefix}.gap.{variant}"] = lambda v=variant: " / ".join(format_gap(g) for g in _score_gaps(v, folder()))
+        out[f"{prefix}.clears.{variant}"] = lambda v=variant: (
+            f"{sum(g >= GAP_BAR for g in _score_gaps(v, folder()))} of {len(_score_gaps(v, folder()))}"
+        )
     return out
 
 
 FACTS: dict[str, Callable[[], str]] = {
-    # the stored ablation (the cpu recipe): its calibration rows, budget and seeds (lessons 04b, 05, 07)
-    "ablation.real_error": lambda: f"{float(_row('reference', 'real_renders')['azimuth_error']):.1f}",
-    "ablation.chance_error": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_error']):.1f}",
-    "ablation.real_circ_error": lambda: f"{float(_row('reference', 'real_renders')['azimuth_circ_error']):.1f}",
-    "ablation.chance_circ_error": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_error']):.1f}",
-    "ablation.chance_circ_score": lambda: f"{float(_row('reference', 'view_ignored')['azimuth_circ_score']):.2f}",
-    "ablation.max_gap": lambda: f"{1 - float(_row('reference', 'view_ignored')['azimuth_circ_score']):.2f}",
-    "ablation.real_identity": lambda: f"{float(_row('reference', 'real_renders')['identity_consistency']):.2f}",
-    "ablation.real_kid": lambda: _kid(float(_row("reference", "real_renders")["kid_mean"])),
-    "ablation.seeds": _seed_list,
-    "ablation.steps": lambda: f"{int(_row('variant', 'full', _seeds('full')[0])['steps']):,}",
     "ablation.gap_bar": lambda: f"{GAP_BAR:.1f}",
     # the shipped model (lessons 00, 06, 08)
     "shipped.step": lambda: f"{int(_shipped_scores()['step']):,}",
@@ -241,6 +258,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "robustness.runs": lambda: str(len(_robustness_rows())),
     "robustness.seeds": _robustness_seeds,
     "robustness.folding_seeds": _folding_seeds,
+    "robustness.identity": _robustness_identity,
     # the same sweep with the identity loss or the style discriminator put back (lessons 04b, 05; the record)
     "levers.identity_loss.turned": lambda: _robustness_turned(LEVERS["identity_loss"]),
     "levers.identity_loss.folding_seeds": lambda: _folding_seeds(LEVERS["identity_loss"]),
@@ -253,8 +271,8 @@ FACTS: dict[str, Callable[[], str]] = {
     "demo.minutes": _demo_minutes,
     "demo.train_minutes": lambda: f"{_json(DEMO_TIMING)['train_seconds'] / 60:.1f}",
 }
-FACTS.update(_variant_facts())
-FACTS.update(_gap_facts())
+for _prefix, _where, _variants in ABLATIONS:
+    FACTS.update(_ablation_facts(_prefix, _where, _variants))
 
 
 def fact(name: str) -> str:

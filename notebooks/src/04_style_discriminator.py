@@ -256,9 +256,10 @@ for i in range(3):
 # * Real renders and an untrained generator's images have clearly different statistics in the first blocks:
 #   there is something for the style heads to see.
 # * What they buy when a generator trains against them is measured in [lesson 04b, section 3](04b_gan_losses.ipynb)
-#   on the course's `cpu` recipe: KID {{ fact:ablation.full.kid }} without them and
-#   {{ fact:ablation.with_style_disc.kid }} with them (seeds {{ fact:ablation.seeds }}), and no steadier turn —
-#   not found to help at 32 px, so the recipe keeps them off.
+#   on the course's quarter-turn recipe (the `cpu` recipe before the half turn from above): KID
+#   {{ fact:quarter_ablation.full.kid }} without them and {{ fact:quarter_ablation.with_style_disc.kid }} with them
+#   (seeds {{ fact:quarter_ablation.seeds }}), and no steadier turn — not found to help at 32 px, so the recipes
+#   keep them off.
 #
 # ## Questions
 #

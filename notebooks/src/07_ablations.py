@@ -13,11 +13,11 @@
 # 3. **Identity consistency.** The same probe reads family and body colour, which should stay put as the view
 #    changes.
 # 4. **Calibration.** Reference points: real renders (the best possible) and a source that ignores the view.
-# 5. **The ablations**: full HoloGAN against no random 3D transformation, the traditional z input, and the
-#    identity loss or the style discriminator put back: five configurations × three seeds (sections 6 and 7).
+# 5. **The ablations**: full HoloGAN against no random 3D transformation and the traditional z input, three
+#    seeds each (sections 6 and 7).
 #
-# Sections 1–5 use the `cpu` recipe's data: synthetic cars at eye level, azimuth 0° (front) to 90° (side) — the
-# cars of lesson 03b, with a distinct front and back and a light fixed in the world.
+# Sections 1–5 use the `cpu` recipe's data: synthetic cars seen from 30° above, azimuth 0° (front) to 180°
+# (back) — the cars of lesson 03b, with a distinct front and back and a light fixed in the world.
 
 # %%
 import matplotlib.pyplot as plt
@@ -36,14 +36,14 @@ course.setup("07")
 #
 # The probe is a small CNN (six 3×3 convolutions, a 128-d feature vector) with three heads: pose (azimuth,
 # elevation), family and body colour. It trains once on renders of the data's own object families (here: cars)
-# from a pose range 15° wider on each side (azimuth −15…105°, elevation −15…15°) and another seed, with a little
+# from a pose range 15° wider on each side (azimuth −15…195°, elevation 15…45°) and another seed, with a little
 # blur and noise so that it also reads the softer images a GAN makes, and is cached under the data folder
 # (`~/.cache/hologan_lesson/probes`). It reads 32 px images. For data spanning a full circle (330° or more) its
 # azimuth head predicts $(\cos\theta, \sin\theta)$, so that 359° and 1° are neighbours (`ProbeSpec.circular`).
 # In the `ci` profile it trains on a few hundred renders only, so its numbers there are rough.
 
 # %%
-DATA = make_config("cpu", "synthetic").data  # the cpu recipe's data: cars, azimuth 0…90°, elevation 0°
+DATA = make_config("cpu", "synthetic").data  # the cpu recipe's data: cars, azimuth 0…180°, elevation 30°
 PROBE_SIZE = pick(ci={"num_images": 600, "epochs": 3}, cpu={}, gpu={})  # {} = the defaults: 6000 renders, 12 epochs
 spec = ProbeSpec.for_data(DATA, **PROBE_SIZE)
 probe, accuracy = load_or_train_probe(spec)
@@ -60,8 +60,9 @@ from hologan_lesson.viz import show_images
 
 rng = np.random.default_rng(123)
 azimuths = rng.uniform(*DATA.azimuth_range, 8)
-renders = torch.stack([torch.from_numpy(render_object(sample_object_params(rng, "car"), az, 0.0, 32)).permute(2, 0, 1)
-                       for az in azimuths]).float() / 127.5 - 1  # (8, 3, 32, 32) in [-1, 1]
+elevation = DATA.elevation_range[0]
+renders = torch.stack([torch.from_numpy(render_object(sample_object_params(rng, "car"), az, elevation, 32))
+                       .permute(2, 0, 1) for az in azimuths]).float() / 127.5 - 1  # (8, 3, 32, 32) in [-1, 1]
 read = probe.predict(renders)
 show_images(renders, scale=2.5, labels=[f"{a:.0f}→{r:.0f}" for a, r in zip(azimuths, read["azimuth"])])
 
@@ -69,7 +70,8 @@ show_images(renders, scale=2.5, labels=[f"{a:.0f}→{r:.0f}" for a, r in zip(azi
 # A car seen from +30° has the mirror-image shape of one seen from −30°; the light, fixed in the world (one flank
 # lit, the other in shade; lesson 03b), and the different front and back tell them apart. This probe reads real
 # renders of the sweeps below with an error of about {{ fact:references.real_error }}° (section 4). The `cpu`
-# recipe's range, 0…90°, holds no mirror pair at all — section 3 measures whether a generator folds it anyway.
+# recipe's range, 0…180°, holds no mirror pair at all, and seen from above a view and its half-turn partner have
+# different outlines — section 3 measures whether a generator folds its range anyway.
 #
 # ## 2. The learnt canonical frame
 #
@@ -169,7 +171,7 @@ print(f"both-ways toy sweep: {my_turning_fraction(c, both_ways):.0%} turning")
 # $\hat a_{\text{read}} \approx s \cdot a_{\text{commanded}} + b_i \pmod{360°}$, and reports the mean absolute
 # residual the shortest way round (the **circular error**), its score $1 - \text{error}/90°$, and the fraction of
 # identities **turning** (own error ≤ 20°). `circular_noise_floor` shuffles the frames 200 times; its floor is the
-# 5th percentile of the shuffled errors. On a full circle chance is about 90° (score about 0); on a quarter turn a
+# 5th percentile of the shuffled errors. On a full circle chance is about 90° (score about 0); on part of a circle a
 # reading that never moves is off by only about a quarter of the range — hence the floors and references beside
 # every number.
 
@@ -190,7 +192,7 @@ for name, reading in (("turning", turning), ("folded", folded), ("quarter turn",
 # itself cannot be fitted by any offset.
 #
 # The **fold test** looks at the pictures, without a probe. For each identity it compares $G(z, \theta)$ with
-# $G(z, \theta')$, $\theta'$ reflected about the middle of the range ($90° - \theta$ on 0…90°), and with the
+# $G(z, \theta')$, $\theta'$ reflected about the middle of the range ($180° - \theta$ on 0…180°), and with the
 # left–right mirror image of $G(z, \theta)$; each mean pixel distance is divided by that between two random views
 # of the identity. `fold_even` near 0: the generator draws a view and its reflection alike (it folded its range);
 # `fold_mirror` near 0: it draws mirror images instead of turning; on full circles `fold_half_turn` compares
@@ -227,18 +229,19 @@ plt.show()
 
 # %% [markdown]
 # Chance for the azimuth error is about {{ fact:references.chance_error }}° (the view-ignoring row; the numbers
-# quoted here are from `docs/results/full_turn/references_cpu_recipe_v3.json`): a reading that never changes is off
-# by the mean distance of the commanded views from their centre (24.2° for 13 even views of 0…90°; 25.0° for the
-# 9 views of the check above, the chance its third case prints). On the circle real renders read
+# quoted here are from `docs/results/full_turn/references_cpu_recipe.json`): a reading that never changes is off
+# by the mean distance of the commanded views from their centre (48.5° for 13 even views of 0…180°; 25.0° for the
+# 9 views of 0…90° in the check above, the chance its third case prints). On the circle real renders read
 # {{ fact:references.real_circ_error }}° and the view-ignoring source {{ fact:references.chance_circ_error }}°, so
 # here the score $1 - \text{error}/90°$ runs from about {{ fact:references.chance_circ_score }} (chance) to 1, not
 # from 0. The real renders' fold test is the target for a rigid turn: {{ fact:references.real_fold_even }} against
 # the reflected view, {{ fact:references.real_fold_mirror }} against the mirror image (the view-ignoring source: 0
-# against the reflected view). Elevation is fixed at 0° in this recipe. A generator's numbers mean something only
+# against the reflected view). Elevation is fixed at 30° in this recipe, so the elevation readings have nothing to
+# follow. A generator's numbers mean something only
 # between these rows, and only above their noise floor.
 #
-# **The shipped model** (`hologan_lesson/assets/synthetic_cpu.pt`, the `cpu` recipe as it was before R1 and the
-# decaying schedule, {{ fact:shipped.step }} steps), read by the same probe on the same kind of sweeps:
+# **The shipped model** (`hologan_lesson/assets/synthetic_cpu.pt`, the `cpu` recipe, {{ fact:shipped.step }}
+# steps), read by the same probe on the same kind of sweeps:
 
 # %%
 import json
@@ -302,29 +305,25 @@ for v in VARIANTS.values():
 # command trains each variant per seed in its own run folder, resumes, and writes the tables and figures:
 #
 # ```bash
-# python -m hologan_lesson ablate --preset cpu --dataset synthetic --out runs/ablation_cpu --seeds 0,1,2 \
-#     --features probe --num-fake 2000 --num-real 2000
-# python -m hologan_lesson evaluate runs/ablation_cpu/full-seed0 --features probe   # one run
+# python -m hologan_lesson ablate --preset cpu --dataset synthetic --out runs/ablation_cpu --seeds 1,2,3 \
+#     --only full,no_random_views,traditional_z --features probe --num-fake 2000 --num-real 2000
+# python -m hologan_lesson evaluate runs/ablation_cpu/full-seed1 --features probe   # one run
 # ```
 #
-# **The ablation stored with the course** (`shipped.ABLATION`): that command's five configurations × seeds
-# {{ fact:ablation.seeds }}, {{ fact:ablation.steps }} steps each, trained on a 2-core CPU two runs at a time, one
-# thread each (about 6 minutes per run), scored with KID on 2,000 + 2,000 images with probe features. It was trained
-# with the recipe before R1 and the decaying schedule (1,200 steps at a constant rate, then the `demo` budget); the
-# recipe now trains {{ fact:recipe.steps }} steps. Rerun on it (full, no random views, traditional z; seeds 0–2;
-# [record](../docs/results/full_turn/README.md#the-ablation-on-the-600-step-recipe)), the full model's score beats no
-# random views by +0.05 to +0.17 and traditional z by −0.05 to +0.01: traditional z now turns, but keeps less identity.
-# `RUN_ABLATION = True` trains it again here, with the current recipe: 15 runs of about 3 minutes each on one thread,
-# two at a time (the robustness sweep's one-thread runs took 2.6–3.0 min), then the scoring; the `gpu` profile
-# trains the `gpu` preset for 10,000 steps with Inception features.
-# In the `ci` profile a tiny ablation runs a few steps for three variants: its numbers are noise.
+# **The ablation stored with the course** (`shipped.ABLATION`): the paper's three configurations × seeds
+# {{ fact:ablation.seeds }} of the `cpu` recipe, {{ fact:ablation.steps }} steps each, trained on a 2-core CPU two
+# runs at a time, one thread each (about 8 minutes per run; the full model's runs are the robustness sweep's
+# one-thread runs of the same seeds), scored with KID on 2,000 + 2,000 images with probe features.
+# `RUN_ABLATION = True` trains it again here: 9 runs one after another (about 5 minutes each on two threads), then
+# the scoring; the `gpu` profile trains the `gpu` preset for 10,000 steps with Inception features; the `ci`
+# profile runs a few steps of three variants (noise).
 
 # %%
 from IPython.display import Markdown, display
 
 from hologan_lesson.experiments.ablate import lesson_ablation
 
-RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (15 runs, see above)
+RUN_ABLATION = False  # True: train and evaluate the ablation in this notebook (9 runs, see above)
 results_dir = lesson_ablation(RUN_ABLATION, DATA, probe)  # ci: always a tiny dry run; see its docstring
 rows = read_table(results_dir / "results.csv")
 print_ablation_info(results_dir, shipped=results_dir == shipped.ABLATION)
@@ -364,26 +363,27 @@ print(seed_summary(rows))
 # Next to what the paper predicts:
 #
 # * **No random 3D transformation.** The paper: without random views the generator has no reason to keep a
-#   turnable object. Here its images are worse and its identity consistency lower on every seed; its turn is
-#   weaker on seeds 0 and 1 but not gone (on seed 0 most identities still turn): rotating its volume at test time
-#   turns whatever 3D structure it holds, though every fake in training was drawn at one view.
+#   turnable object. Here every fake in training was drawn at one view, and it shows: the images are far worse
+#   (KID {{ fact:ablation.no_random_views.kid }} against {{ fact:ablation.full.kid }}), only
+#   {{ fact:ablation.no_random_views.turning }} of identities turn, and its sweep above is a deforming blob; the
+#   rotation at test time still moves the picture, so its circular error stays below chance.
 # * **Traditional z input.** The paper: z fed to the first layer instead of through AdaIN disentangles identity
-#   from pose less well. The clearest result of the table: its KID beats the full model's on two seeds and it turns
-#   on one, but its identity consistency is {{ fact:ablation.traditional_z.identity }} against
-#   {{ fact:ablation.full.identity }} — the object it draws changes as the view changes.
-# * **The bar of {{ fact:ablation.gap_bar }} is not met** ({{ fact:ablation.clears.no_random_views }} and
-#   {{ fact:ablation.clears.traditional_z }} seeds), and on a quarter turn it cannot be: a view-ignoring source
-#   already scores {{ fact:ablation.chance_circ_score }}, so the room above chance, about
-#   {{ fact:ablation.max_gap }}, is smaller than the bar. Seed 2, on which the full model folds, has no turn to
-#   lose. A full circle would leave the room; the recipe does not turn there yet
-#   ([`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md)).
+#   from pose less well. Here it **turns as well as the full model or better** (a lower circular error on every
+#   seed), but it keeps far less of the object: identity consistency {{ fact:ablation.traditional_z.identity }}
+#   against {{ fact:ablation.full.identity }}, and its KID is higher on every seed. The circular score cannot see
+#   that: a generator that draws nearly the same car for every $z$ turns it perfectly well.
+# * **The bar of {{ fact:ablation.gap_bar }} is not met** (no random views: {{ fact:ablation.clears.no_random_views }}
+#   seeds; traditional z: {{ fact:ablation.clears.traditional_z }}). On a half turn there is room for it — a
+#   view-ignoring source scores {{ fact:ablation.chance_circ_score }}, so a perfect model is {{ fact:ablation.max_gap }}
+#   above chance — but no random views keeps a partial response and traditional z turns: identity consistency
+#   and KID separate the full model from both, not the turn.
 # * **KID** sits beside the pose readings because a generator can make good images while ignoring the view,
 #   and bad images while turning.
-# * **The identity loss and the style discriminator** are off in the `cpu` recipe; the table's `with_identity_loss`
-#   and `with_style_disc` rows put each back. What they buy on this recipe is read in the lessons that build them:
+# * **The identity loss and the style discriminator** are off in the `cpu` recipe; an ablation of the earlier
+#   quarter-turn recipe put each back. What they bought there is read in the lessons that build them:
 #   [05, section 6](05_identity_loss.ipynb) and [04b, section 3](04b_gan_losses.ipynb).
-# * **The view head** (lesson 06, from [pi-GAN](https://arxiv.org/abs/2012.00926)) is not HoloGAN's; every
-#   variant keeps it. On wider ranges it turned nothing ([record](../docs/results/full_turn/README.md)).
+# * **The view head** (lesson 06, from [pi-GAN](https://arxiv.org/abs/2012.00926)) and the compositing projection
+#   are not HoloGAN's; every variant keeps them ([record](../docs/results/full_turn/README.md)).
 #
 # ## On a GPU
 #
@@ -408,9 +408,9 @@ if gpu_results is not None:
 # * Every number needs its references: real renders (the best) and a view-ignoring source (chance). KID measures
 #   image quality only, and only as well as its features.
 # * The ablations switch one part at a time at one budget and three seeds. Without random 3D transformations the
-#   images are worse and the turn weaker; with the traditional z input the images are good but the object does
-#   not keep its identity as it turns. No variant falls {{ fact:ablation.gap_bar }} below the full model on the
-#   circular score: on a quarter turn chance already scores {{ fact:ablation.chance_circ_score }}.
+#   images are far worse and the turn mostly gone; with the traditional z input the turn is as good but the cars
+#   lose their identity. The circular score alone does not separate them by {{ fact:ablation.gap_bar }} on every
+#   seed: identity consistency and KID do.
 #
 # ## Questions
 #
@@ -426,12 +426,12 @@ if gpu_results is not None:
 # 4. Why is the noise floor computed by shuffling the frames of every sweep?
 #    <details><summary>Answer</summary>Shuffling keeps what the probe reads but breaks the link between command
 #    and image; a reading below the 95th percentile of the shuffles is no evidence of control.</details>
-# 5. On this quarter turn a view-ignoring source scores about {{ fact:references.chance_circ_score }} on the
+# 5. On this half turn a view-ignoring source scores about {{ fact:references.chance_circ_score }} on the
 #    circular score $1 - \text{error}/90°$. Why not 0, and what would it score on a full circle?
 #    <details><summary>Answer</summary>A reading that never moves is off by the mean distance of the views from
-#    their middle, about a quarter of a 90° range; on a full circle it is off by about 90°: a score of about
-#    0.</details>
-# 6. A generator draws $G(z, 90° - \theta)$ exactly like $G(z, \theta)$. Which number shows it?
+#    their middle, about a quarter of the range: some 48° on 0…180°; on a full circle it is off by about 90°: a
+#    score of about 0.</details>
+# 6. A generator draws $G(z, 180° - \theta)$ exactly like $G(z, \theta)$. Which number shows it?
 #    <details><summary>Answer</summary>`fold_even` drops to about 0: the model folded its range about its middle
 #    instead of turning through it.</details>
 #

@@ -1,8 +1,9 @@
 # %% [markdown]
 # # Lesson 08 — Explore a trained HoloGAN
 #
-# The course ships a HoloGAN trained with the `cpu` recipe (lesson 06) on a CPU: synthetic cars at eye level, seen
-# from azimuth 0° (front) to 90° (side), with the official 64 px losses plus pi-GAN's view head. It turns its cars:
+# The course ships a HoloGAN trained with the `cpu` recipe (lesson 06) on a CPU: synthetic cars seen from 30° above,
+# from azimuth 0° (front) through 90° (side) to 180° (back), through a compositing projection, with the official
+# 64 px losses plus pi-GAN's view head. It turns its cars:
 # lesson 07's pose probe reads the commanded azimuth back from its images with a circular error of
 # {{ fact:shipped.circ_error }}° (all numbers are printed in section 2). This lesson loads it — or any checkpoint of
 # yours, for example a CelebA run from a GPU — and plays with the three inputs HoloGAN separates:
@@ -81,11 +82,14 @@ rows = torch.cat([render_views(G, z, views) for z in codes])  # (6·7, 3, H, W)
 show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 
 # %% [markdown]
-# Every car turns the same way as the commanded azimuth grows, between a front view and a side view, while its
-# colour and shape stay. The model picks its own frame: its 0° need not be the renderer's front view, and it may
+# Every car turns the same way as the commanded azimuth grows, from a front view through a side view to a back
+# view, while its shape stays. The model picks its own frame: its 0° need not be the renderer's front view, and it may
 # turn the other way round (the `sign` below), which is as good; lesson 07 explains why the frame is free. The
-# images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — but the pose probe of lesson 07 reads the turn
-# clearly (48 identities × 13 views; "null" is each number's noise floor):
+# images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — and the two end views, straight from the front
+# and straight from behind, come out worst, as vertical stripes (in the real renders of lesson 03b these are the
+# narrowest outlines).
+# The pose probe of lesson 07 still reads the turn clearly (48 identities × 13 views; "null" is each number's noise
+# floor):
 
 # %%
 import json
@@ -103,11 +107,11 @@ if CHECKPOINT == SHIPPED_CHECKPOINT and scores_file.exists():
 # the model turns its cars rather than folding the range or drawing mirror images (lesson 07 explains both
 # readings).
 #
-# The trained range is a quarter turn. Commanding azimuths past it — the other flank, the back — asks for views
-# the generator was never asked to make look real:
+# The trained range is a half turn. Commanding azimuths past it — the other flank — asks for views the generator
+# was never asked to make look real:
 
 # %%
-wide = torch.arange(-90.0, 271.0, 45.0)  # 9 azimuths: from the other flank through the range to the back and on
+wide = torch.arange(-135.0, 226.0, 45.0)  # 9 azimuths: from the other flank through the range and on round
 views_wide = torch.stack([wide, torch.full_like(wide, sum(EL) / 2)], 1)  # (9, 2)
 show_images(
     torch.cat([render_views(G, z, views_wide) for z in codes[:3]]),
@@ -118,16 +122,16 @@ show_images(
 
 # %% [markdown]
 # Past the trained range the silhouette still changes with the command — the rotation is rigid by construction —
-# but the pictures break up: nothing asked those views to look real. Wider ranges were tried: full circles
-# (0…360°, with and without the view head, on two versions of the synthetic cars), a half turn (0…180°) and a full
-# circle reached by widening the sampled range during training. None of them turned within the CPU budget;
+# but the pictures break up: nothing asked those views to look real. Full circles (0…360°) were tried, at eye
+# level and from above, with and without the view head and with a range widened during training; none turned
+# within the CPU budget (the nearest, from above: 28.4° circular error, 38 % of identities turning);
 # `docs/results/full_turn/README.md` records their numbers.
 #
-# The recipe also trains at eye level only (elevation fixed at 0°). Commanding elevations it never trained on shows
-# what the generator does with those views:
+# The recipe also trains at one elevation only (30° above). Commanding elevations it never trained on shows what
+# the generator does with those views:
 
 # %%
-views_el = elevation_sweep(7, (-30.0, 30.0), sum(AZ) / 2)  # (7, 2): untrained elevations
+views_el = elevation_sweep(7, (0.0, 60.0), sum(AZ) / 2)  # (7, 2): mostly untrained elevations
 show_images(
     torch.cat([render_views(G, z, views_el) for z in codes[:3]]),
     nrow=7,
@@ -191,8 +195,9 @@ display(IPImage(data=gif.read_bytes(), format="gif"))
 # panel's **new shape** / **new appearance** buttons draw random ones; **write turntable GIF** saves the current
 # identity at the current elevation into `gif_dir`. The sliders span the azimuth and elevation ranges the
 # checkpoint was trained on, read from its config (`AZ`, `EL` above). The shipped model was trained at one
-# elevation only (0°, eye level), so its elevation slider would have nothing to move: the cell below hides it when
-# the trained elevation range is a single value, and shows it for a checkpoint trained over a range of elevations.
+# elevation only (30°), so its elevation slider would have nothing to move: the cell below hides it when the
+# trained elevation range is a single value, and shows it for a checkpoint trained over a range of elevations —
+# for example one of `--set data.elevation_range=20,40` (the record's elevation lever, which keeps the turn).
 # Run it in Jupyter or Colab to play with it. What it shows at its start (shape 1, appearance 1), as a static strip
 # for readers of the stored notebook:
 
@@ -217,33 +222,60 @@ display(explorer.widget)
 # %% [markdown]
 # ## 6. What the trained model learnt inside
 #
-# Two looks under the hood. First, the projection unit's 1×1 convolution sees the rotated volume with its depth
-# slices stacked as channels (lesson 02); the norm of its weights per depth slice says how much each depth
-# contributes to the image. Second, the feature volume itself: summing the feature magnitude over channels and
-# height gives a bird's-eye map (depth down, image x across) of one identity's features, shown at five commanded
-# azimuths. The rotation is rigid by construction (the corners of the grid leave the view, black, at
-# in-between angles); what training decided is what the volume holds.
+# Two looks under the hood. First, the projection. The official unit (lesson 02) sees the rotated volume with its
+# depth slices stacked as channels, and the norm of its 1×1 convolution's weights per slice says how much each
+# depth contributes. The `cpu` recipe's compositing projection (lesson 09) instead gives every voxel an opacity
+# and lets each pixel take the features of the first opaque voxels along its ray: its pictures are, per pixel, the
+# **coverage** $\sum_d w_d$ (how opaque the ray is, a silhouette) and the **expected depth**
+# $\sum_d d\,w_d / \sum_d w_d$ (slice 0 nearest), at five commanded azimuths. Second, the feature volume itself:
+# summing the feature magnitude over channels and height gives a bird's-eye map (depth down, image x across) of one
+# identity's features at the same azimuths. The rotation is rigid by construction (the corners of the grid leave
+# the view, black, at in-between angles); what training decided is what the volume holds.
 
 # %%
-weights = projection_depth_weights(G)  # (D,)
-views_top = azimuth_sweep(5, AZ, 0.0)  # (5, 2)
+from hologan_lesson.explorer import composite_depth_maps
+
+views_top = azimuth_sweep(5, AZ, sum(EL) / 2)  # (5, 2)
 maps = volume_top_views(G, codes[0], views_top)  # (5, D, W)
-fig, axes = plt.subplots(1, 6, figsize=(14, 2.6))
-axes[0].bar(range(len(weights)), weights.numpy())
-axes[0].set_title("projection weight norm\nper depth slice", fontsize=9)
-axes[0].set_xlabel("depth slice")
-for ax, m, v in zip(axes[1:], maps, views_top):
-    ax.imshow(m.numpy(), cmap="magma")
-    ax.set_title(f"from above, az {v[0]:.0f}°", fontsize=9)
+if cfg.generator.projection == "composite":
+    seen = composite_depth_maps(G, codes[0], views_top)  # (5, 2, H, W): coverage, expected depth
+    print(f"coverage {seen[:, 0].min():.2f}…{seen[:, 0].max():.2f}, expected depth {seen[:, 1].min():.1f}…"
+          f"{seen[:, 1].max():.1f} slices of {maps.shape[1]}; opacity where the opacity conv reads 0: "
+          f"{torch.sigmoid(torch.tensor(G.project.alpha_offset)):.2f} at initialisation, "
+          f"{torch.sigmoid(G.project.opacity.bias + G.project.alpha_offset).item():.2f} now (its learnt bias)")
+    fig, axes = plt.subplots(3, 5, figsize=(11, 7))
+    for k, v in enumerate(views_top):
+        axes[0, k].imshow(seen[k, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+        axes[0, k].set_title(f"coverage, az {v[0]:.0f}°", fontsize=9)
+        axes[1, k].imshow(seen[k, 1].numpy(), cmap="viridis", vmin=0, vmax=maps.shape[1] - 1)
+        axes[1, k].set_title("expected depth (dark: near)", fontsize=9)
+        axes[2, k].imshow(maps[k].numpy(), cmap="magma")
+        axes[2, k].set_title("volume from above", fontsize=9)
+else:
+    fig, axes = plt.subplots(1, 6, figsize=(14, 2.6))
+    axes = axes[None]
+    weights = projection_depth_weights(G)  # (D,)
+    axes[0, 0].bar(range(len(weights)), weights.numpy())
+    axes[0, 0].set_title("projection weight norm\nper depth slice", fontsize=9)
+    for ax, m, v in zip(axes[0, 1:], maps, views_top):
+        ax.imshow(m.numpy(), cmap="magma")
+        ax.set_title(f"from above, az {v[0]:.0f}°", fontsize=9)
+for ax in axes.flat[1 if cfg.generator.projection != "composite" else 0:]:
     ax.set_axis_off()
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# What the pictures show for this model: the weight norms are nearly flat across depth — it has not learnt to
-# favour near slices over far ones (the projection has no built-in near/far order, lesson 02, and this recipe did
-# not need one). The features are spread over most of the volume rather than packed into a car-shaped footprint:
-# at 16³ × 16 channels the volume is coarse, and the 2D layers after the projection do much of the drawing.
+# What the pictures show for this model: the compositing projection has **not** learnt a surface. Every ray is
+# about equally opaque (coverage flat across the image, even where the picture is background) and its expected
+# depth sits near the same slice everywhere: the opacity stayed close to where it started, so the unit composites
+# every pixel with nearly the same weights, falling off from the near slices to the far ones. That is still what
+# makes the half turn work: a fixed, near-weighted sum over depth cannot choose to draw a slice the rotation put
+# at the back, so the picture can only change as fast as the rotated volume does — the official unit's free 1×1
+# convolution over stacked depth could, and from above it drew a shape that repeated every 90° of command
+# (`docs/results/full_turn/README.md`, "Seen from above"). The bird's-eye maps show the volume turning rigidly
+# with the command; the car's shape lives in which features sit where, and the 2D layers after the projection do
+# much of the drawing.
 #
 # ## 7. Your own checkpoint
 #
@@ -286,16 +318,16 @@ def my_turntable_views(frames: int, azimuth_range: tuple[float, float], elevatio
 from hologan_lesson.lessons.checks.explorer import check_turntable_views
 
 check_turntable_views(my_turntable_views)
-print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0].tolist())
+print("library turntable, 8 frames:", turntable_views(8, (0.0, 180.0), 30.0)[:, 0].tolist())
 
 # %% [markdown]
 # ## Summary
 #
 # * A trained HoloGAN separates three inputs: the view only rotates the 3D features, $z_\text{shape}$ styles the
 #   3D layers and $z_\text{appearance}$ the 2D layers.
-# * The shipped model, trained with the `cpu` recipe, turns its cars through the trained range 0…90° at eye
-#   level (circular error {{ fact:shipped.circ_error }}°, no fold); outside the views it was trained on (other
-#   elevations, azimuths past the range) nothing asked it to look real. Wider training ranges did not turn on a CPU
+# * The shipped model, trained with the `cpu` recipe, turns its cars through the trained range 0…180° seen from
+#   30° above (circular error {{ fact:shipped.circ_error }}°, no fold); outside the views it was trained on (other
+#   elevations, azimuths past the range) nothing asked it to look real. The full circle did not turn on a CPU
 #   budget (`docs/results/full_turn/README.md`).
 # * The explorer's sliders cover the trained azimuth and elevation ranges, read from the checkpoint's config; an
 #   elevation fixed in training is shown at its value, without a slider.
@@ -308,7 +340,7 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0]
 # ## Questions
 #
 # 1. Why does the turntable go there and back instead of round, and why divide by `frames` and not `frames - 1`?
-#    <details><summary>Answer</summary>The model was trained on 0…90° only, so a full circle would leave the
+#    <details><summary>Answer</summary>The model was trained on 0…180° only, so a full circle would leave the
 #    trained views (and models trained on a full circle did not turn at the CPU budget: see
 #    `docs/results/full_turn/README.md`); with `frames` the last frame stops one step short of frame 0, so the loop
 #    closes without showing the same view twice.</details>
@@ -318,11 +350,11 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 90.0), 0.0)[:, 0]
 # 3. The shipped model was trained with one $z$ for shape and appearance. What do mixed pairs show?
 #    <details><summary>Answer</summary>Combinations it never saw in training: how well shape and appearance
 #    separate is something to look at, not something the training asked for.</details>
-# 4. What do you expect at elevation 30°, and why?
-#    <details><summary>Answer</summary>Blur or a changed object: the recipe trains at eye level only, so the
+# 4. What do you expect at elevation 0° (eye level), and why?
+#    <details><summary>Answer</summary>Blur or a changed object: the recipe trains at 30° above only, so the
 #    generator was never asked to make those views look real.</details>
 # 5. Why does the shipped model's explorer have no elevation slider?
-#    <details><summary>Answer</summary>Its config says it was trained at elevation 0° only; a slider over a single
+#    <details><summary>Answer</summary>Its config says it was trained at elevation 30° only; a slider over a single
 #    value would do nothing, and one over untrained elevations would promise control the training never
 #    asked for. A checkpoint trained over a range of elevations gets the slider back.</details>
 #

@@ -188,6 +188,11 @@ print("rays turned by R see what rotate_volume + front-to-back compositing sees:
 # an MLP evaluation for every sample of every ray ($64^2$ pixels × 64 samples is already 262 144 evaluations
 # per image), which is why GRAF trains on random patches of rays and pi-GAN at low resolution.
 #
+# The course's own `cpu` recipe borrows this rule for HoloGAN's projection unit (`generator.projection=composite`,
+# `CompositingProjection`): an opacity per voxel of the rotated *feature* volume, the features composited front to
+# back, then HoloGAN's 1×1 convolution. Because that sum cannot choose which depth to draw, the picture can only
+# turn as fast as the volume does — what made the half turn from above work on a CPU (lessons 06 and 08).
+#
 # ## 3. GIRAFFE: compositing feature fields
 #
 # **GIRAFFE** ([Niemeyer & Geiger, CVPR 2021](https://arxiv.org/abs/2011.12100)) joins the two previous ideas:

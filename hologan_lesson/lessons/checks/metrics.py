@@ -40,7 +40,7 @@ def _fit_hint(sign: int, offset: float, commanded: torch.Tensor, predicted: torc
 @friendly
 def check_fit_sign_offset(fn: Callable[[torch.Tensor, torch.Tensor], tuple[int, float]]) -> None:
     """A learner's ``fn(commanded, predicted) -> (sign, offset)`` must find the library's direction and offset."""
-    commanded = torch.linspace(0.0, 90.0, 9).repeat(5)  # 5 identities × 9 views, degrees (the recipe's range)
+    commanded = torch.linspace(0.0, 90.0, 9).repeat(5)  # 5 identities × 9 views, degrees (a quarter turn)
     noise = torch.randn(commanded.shape, generator=torch.Generator().manual_seed(0))
     cases = [
         ("same direction, offset +20°", commanded + 20 + 2 * noise),
