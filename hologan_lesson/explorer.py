@@ -8,6 +8,7 @@ The turntable functions are plain functions of a generator and a code (testable 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -219,17 +220,20 @@ def projection_depth_weights(generator: HoloGANGenerator) -> Tensor:
     return weight.view(weight.shape[0], -1, depth).norm(dim=(0, 1))  # (D,)
 
 
+def _rotated_volumes(generator: HoloGANGenerator, z: Tensor, views: Tensor) -> Iterator[Tensor]:
+    """One identity's feature volume, computed once and rotated to each view in turn: ``(1, C, D, H, W)`` each."""
+    z_shape, _ = generator.split_z(z[None].to(next(generator.parameters()).device))
+    volume = generator.volume(z_shape)  # (1, C, D, H, W)
+    for view in views:
+        yield generator.rotate(volume, view[None].to(volume.device))
+
+
 @torch.no_grad()
 def volume_top_views(generator: HoloGANGenerator, z: Tensor, views: Tensor) -> Tensor:
     """A bird's-eye picture of one identity's rotated feature volume at each view: the feature magnitude summed
     over channels and height, ``(T, D, W)`` (depth down the rows, image x across). ``z``: ``(latent_dim,)``."""
-    z_shape, _ = generator.split_z(z[None].to(next(generator.parameters()).device))
-    volume = generator.volume(z_shape)  # (1, C, D, H, W)
-    out = []
-    for view in views:
-        rotated = generator.rotate(volume, view[None].to(volume.device))  # (1, C, D, H, W)
-        out.append(rotated[0].norm(dim=0).sum(dim=1))  # (D, W): summed over height
-    return torch.stack(out).cpu()
+    maps = [rotated[0].norm(dim=0).sum(dim=1) for rotated in _rotated_volumes(generator, z, views)]  # (D, W) each
+    return torch.stack(maps).cpu()
 
 
 @torch.no_grad()
@@ -238,13 +242,10 @@ def composite_depth_maps(generator: HoloGANGenerator, z: Tensor, views: Tensor) 
     expected depth ``Σ_d d·w_d / Σ_d w_d`` (in slices, 0 nearest), ``(T, 2, H, W)``. ``z``: ``(latent_dim,)``."""
     if generator.cfg.projection != "composite":
         raise ValueError(f"composite_depth_maps needs a compositing projection, not {generator.cfg.projection!r}")
-    z_shape, _ = generator.split_z(z[None].to(next(generator.parameters()).device))
-    volume = generator.volume(z_shape)  # (1, C, D, H, W)
-    depth = torch.arange(volume.shape[2], dtype=volume.dtype, device=volume.device).view(-1, 1, 1)  # (D, 1, 1)
     out = []
-    for view in views:
-        rotated = generator.post_rotation(generator.rotate(volume, view[None].to(volume.device)))
-        w = generator.project.weights(rotated)[0, 0]  # (D, H, W)
+    for rotated in _rotated_volumes(generator, z, views):
+        w = generator.project.weights(generator.post_rotation(rotated))[0, 0]  # (D, H, W)
+        depth = torch.arange(w.shape[0], dtype=w.dtype, device=w.device).view(-1, 1, 1)  # (D, 1, 1)
         coverage = w.sum(0)
         out.append(torch.stack([coverage, (w * depth).sum(0) / coverage.clamp_min(1e-6)]))
     return torch.stack(out).cpu()

@@ -84,6 +84,11 @@ def _score_gaps(variant: str, folder: Path) -> list[float]:
     return [a - b for a, b in zip(full, other)]
 
 
+def _clears(gaps: list[float]) -> str:
+    """How many seeds' gaps reach the bar: "2 of 3"."""
+    return f"{sum(g >= GAP_BAR for g in gaps)} of {len(gaps)}"
+
+
 def _kid(value: float) -> str:
     """A KID as the lessons print it; the unbiased estimate of a tiny distance can dip below 0: "0.000"."""
     return "0.000" if abs(value) < 5e-4 else f"{value:.3f}"
@@ -222,9 +227,7 @@ def _ablation_facts(prefix: str, where: str, variants: Sequence[str]) -> dict[st
             ).replace("%", " %")
     for variant in variants[1:]:
         out[f"{prefix}.gap.{variant}"] = lambda v=variant: " / ".join(format_gap(g) for g in _score_gaps(v, folder()))
-        out[f"{prefix}.clears.{variant}"] = lambda v=variant: (
-            f"{sum(g >= GAP_BAR for g in _score_gaps(v, folder()))} of {len(_score_gaps(v, folder()))}"
-        )
+        out[f"{prefix}.clears.{variant}"] = lambda v=variant: _clears(_score_gaps(v, folder()))
     return out
 
 

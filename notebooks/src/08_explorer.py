@@ -42,6 +42,7 @@ from hologan_lesson.explorer import (
     Explorer,
     checkpoint_step,
     code_from_seed,
+    composite_depth_maps,
     load_explorer_generator,
     projection_depth_weights,
     turntable_frames,
@@ -233,8 +234,6 @@ display(explorer.widget)
 # the view, black, at in-between angles); what training decided is what the volume holds.
 
 # %%
-from hologan_lesson.explorer import composite_depth_maps
-
 views_top = azimuth_sweep(5, AZ, sum(EL) / 2)  # (5, 2)
 maps = volume_top_views(G, codes[0], views_top)  # (5, D, W)
 if cfg.generator.projection == "composite":
@@ -251,16 +250,18 @@ if cfg.generator.projection == "composite":
         axes[1, k].set_title("expected depth (dark: near)", fontsize=9)
         axes[2, k].imshow(maps[k].numpy(), cmap="magma")
         axes[2, k].set_title("volume from above", fontsize=9)
+    images = axes.flat
 else:
     fig, axes = plt.subplots(1, 6, figsize=(14, 2.6))
-    axes = axes[None]
     weights = projection_depth_weights(G)  # (D,)
-    axes[0, 0].bar(range(len(weights)), weights.numpy())
-    axes[0, 0].set_title("projection weight norm\nper depth slice", fontsize=9)
-    for ax, m, v in zip(axes[0, 1:], maps, views_top):
+    axes[0].bar(range(len(weights)), weights.numpy())
+    axes[0].set_title("projection weight norm\nper depth slice", fontsize=9)
+    axes[0].set_xlabel("depth slice")
+    for ax, m, v in zip(axes[1:], maps, views_top):
         ax.imshow(m.numpy(), cmap="magma")
         ax.set_title(f"from above, az {v[0]:.0f}°", fontsize=9)
-for ax in axes.flat[1 if cfg.generator.projection != "composite" else 0:]:
+    images = axes[1:]
+for ax in images:
     ax.set_axis_off()
 plt.tight_layout()
 plt.show()
