@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_options(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("demo", help="the main job: synthetic cars + the cpu preset (about 4 min on 2 idle cores)")
+    p = sub.add_parser("demo", help="the main job: synthetic cars + the cpu preset (about 8 min on 2 idle cores)")
     run_options(p)
     add_eval_options(p)  # how the final 3D-control scores are measured (probe size, sweeps)
     p.set_defaults(func=cmd_demo)

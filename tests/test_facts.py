@@ -102,3 +102,24 @@ def test_a_lever_is_compared_with_the_recipe_on_the_same_runs(tmp_path, monkeypa
             facts._baseline_on_lever_runs("robustness_wider.csv")
     finally:
         facts._robustness_rows.cache_clear()
+
+
+def test_the_recipe_sweep_counts_rigid_elevation_and_identity_runs(tmp_path, monkeypatch):
+    """The elevation count reads the sweep's own column, and refuses a sweep made at one elevation."""
+    header = "seed,threads,steps,minutes,circ_error,circ_turning,shared_error,identity,turns"
+    (tmp_path / "robustness.csv").write_text(
+        header + ",elevation_r,elevation_sign,elevation_rigid\n"
+        "0,1,2000,9,9,1,9,0.91,True,0.76,1,True\n1,2,2000,6,12,0.9,12,0.72,True,0.59,1,False\n"
+    )
+    (tmp_path / "fixed.csv").write_text(header + "\n0,1,2000,9,9,1,9,0.8,True\n")
+    monkeypatch.setattr(facts, "ROBUSTNESS", tmp_path / "robustness.csv")
+    facts._robustness_rows.cache_clear()
+    try:
+        assert facts.fact("robustness.elevation_rigid") == "1 of 2"
+        assert facts.fact("robustness.identity_80") == "1 of 2"
+        monkeypatch.setattr(facts, "ROBUSTNESS", tmp_path / "fixed.csv")
+        facts._robustness_rows.cache_clear()
+        with pytest.raises(ValueError, match="fixed.csv has no elevation columns"):
+            facts.fact("robustness.elevation_rigid")
+    finally:
+        facts._robustness_rows.cache_clear()

@@ -119,7 +119,7 @@ def _recipe():
     return make_config("cpu")
 
 
-ROBUSTNESS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "robustness_half_el30_1500.csv"
+ROBUSTNESS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "robustness_half_el20_40_2000.csv"
 
 
 # robustness sweeps of the recipe with one part put back (tools/robustness_sweep.py --record ... --name ...), all
@@ -178,6 +178,20 @@ def _robustness_identity() -> str:
     """The range of identity consistency over the robustness sweep's runs: "0.69–0.86"."""
     values = sorted(float(r["identity"]) for r in _robustness_rows())
     return f"{values[0]:.2f}–{values[-1]:.2f}"
+
+
+def _robustness_elevation_rigid() -> str:
+    """How many runs of the recipe's sweep read elevation rigidly (|r| >= 0.7, a rigid sign): "6 of 10"."""
+    rows = _robustness_rows()
+    if "elevation_rigid" not in rows[0]:
+        raise ValueError(f"{ROBUSTNESS.name} has no elevation columns: the recipe's sweep must vary elevation")
+    return f"{sum(_truthy(r['elevation_rigid']) for r in rows)} of {len(rows)}"
+
+
+def _recipe_elevation() -> str:
+    """The cpu recipe's elevation range as the lessons print it: "20–40°" (or "30°" when fixed)."""
+    lo, hi = _recipe().data.elevation_range
+    return f"{lo:g}°" if lo == hi else f"{lo:g}–{hi:g}°"
 
 
 def _robustness_seeds() -> str:
@@ -246,6 +260,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "shipped.fold_even": lambda: f"{_shipped_scores()['fold_even']:.2f}",
     "shipped.fold_mirror": lambda: f"{_shipped_scores()['fold_mirror']:.2f}",
     "shipped.identity": lambda: f"{_shipped_scores()['identity_consistency']:.2f}",
+    "shipped.elevation_r": lambda: f"{abs(_shipped_scores()['elevation_corr']):.2f}",
     # the calibration sources on the current cpu recipe's data (docs/results/full_turn; lesson 07)
     "references.real_error": lambda: _reference("real renders", "azimuth_error", ".1f"),
     "references.chance_error": lambda: _reference("view ignored", "azimuth_error", ".1f"),
@@ -254,14 +269,20 @@ FACTS: dict[str, Callable[[], str]] = {
     "references.chance_circ_score": lambda: _reference("view ignored", "azimuth_circ_score", ".2f"),
     "references.real_fold_even": lambda: _reference("real renders", "fold_even", ".2f"),
     "references.real_fold_mirror": lambda: _reference("real renders", "fold_mirror", ".2f"),
+    "references.real_elevation_r": lambda: f"{abs(float(_reference('real renders', 'elevation_corr', 'f'))):.2f}",
     # the cpu recipe as configured now (lessons 06, 07)
     "recipe.steps": lambda: f"{_recipe().train.steps:,}",
+    "recipe.elevation": _recipe_elevation,
     # the robustness sweep of the cpu recipe (docs/results/full_turn/robustness.csv; lessons 00, 06)
     "robustness.turned": _robustness_turned,
     "robustness.runs": lambda: str(len(_robustness_rows())),
     "robustness.seeds": _robustness_seeds,
     "robustness.folding_seeds": _folding_seeds,
     "robustness.identity": _robustness_identity,
+    "robustness.identity_80": lambda: _turned(
+        [{"turns": str(float(r["identity"]) >= 0.8)} for r in _robustness_rows()]
+    ),
+    "robustness.elevation_rigid": _robustness_elevation_rigid,
     # the same sweep with the identity loss or the style discriminator put back (lessons 04b, 05; the record)
     "levers.identity_loss.turned": lambda: _robustness_turned(LEVERS["identity_loss"]),
     "levers.identity_loss.folding_seeds": lambda: _folding_seeds(LEVERS["identity_loss"]),

@@ -8,7 +8,8 @@
 # Here is where the course ends up: the HoloGAN that ships with it, trained in this course on a CPU for
 # {{ fact:shipped.step }} steps, turning six of the synthetic cars it generates. Nothing in its training data said
 # which way any car faced; the only thing that changes between the frames is the commanded azimuth (0° → 180° and
-# back: a half turn, from the front over the side to the back, seen from 30° above).
+# back: a half turn, from the front over the side to the back, seen from 30° above, the middle of the
+# {{ fact:recipe.elevation }} of elevation it was trained on).
 
 # %%
 import tempfile
@@ -99,24 +100,25 @@ display(Markdown("\n".join(rows)))
 # The paper turns cars through a full circle of azimuth with about 35° of elevation. On two CPU cores this
 # course reaches a narrower slice, and says so:
 #
-# * **What turns.** The `cpu` recipe (lesson 06) — synthetic cars seen from 30° above over a half turn (0° front,
-#   90° side, 180° back), 32 px, a projection unit that composites the volume front to back (lesson 09), the
-#   official 64 px losses plus two additions borrowed from pi-GAN (a discriminator head that reads back the view
-#   each generated image was drawn at, and an R1 penalty on the discriminator), trained {{ fact:recipe.steps }}
-#   steps with a learning rate that decays over the second half. Trained from scratch with seeds
+# * **What turns.** The `cpu` recipe (lesson 06) — synthetic cars seen from {{ fact:recipe.elevation }} above over
+#   a half turn (0° front, 90° side, 180° back), 32 px, a projection unit that composites the volume front to
+#   back (lesson 09), the official 64 px losses plus two additions borrowed from pi-GAN (a discriminator head
+#   that reads back the view each generated image was drawn at, and an R1 penalty on the discriminator),
+#   trained {{ fact:recipe.steps }} steps with a learning rate that decays over the second half. Trained from scratch with seeds
 #   {{ fact:robustness.seeds }} on 1 or 2 threads, {{ fact:robustness.turned }} runs turned, unsupervised
 #   (`docs/results/full_turn/README.md`). How well a car keeps its look through the turn — its identity
 #   consistency, 1 for a perfect turn of the same car — ranges over {{ fact:robustness.identity }} in those runs
-#   (real renders of the same sweeps: 0.98).
+#   ({{ fact:robustness.identity_80 }} at 0.8 or more; real renders of the same sweeps: 0.98), and
+#   {{ fact:robustness.elevation_rigid }} runs follow the commanded elevation rigidly (|r| ≥ 0.7).
 # * **Why from above.** At eye level a car's outline at θ and at 180° − θ is the same (lesson 03b shows it), so
 #   front → side → back must be drawn in colour, which these small generators did not learn; at eye level only a
-#   quarter turn (0° → 90°) turned. Seen from 30° above the outline tells the two views apart.
+#   quarter turn (0° → 90°) turned. Seen from above the outline tells the two views apart.
 # * **What did not turn.** The full circle (0…360°), tried at eye level (with and without the view head, on two
 #   versions of the synthetic cars, with a range widened during training) and from above, did not turn;
 #   nor did the half turn at eye level, with bolder lamps, a network twice as wide, HoloGAN's own style
 #   discriminator or identity loss, or even — as a labelled contrast, not a recipe — the real images' true poses
-#   taught to the discriminator. The elevation is fixed rather than a range, and synthetic chairs, the paper's
-#   second family, turn a quarter turn and not a half. These results are recorded with their numbers in
+#   taught to the discriminator. The elevation range is 20°, not the paper's ~35°, and synthetic chairs, the
+#   paper's second family, turn a quarter turn and not a half. These results are recorded with their numbers in
 #   [`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md); lesson 08 comes back to them.
 #
 # ## Check your environment

@@ -8,8 +8,8 @@
 # In this lesson you meet:
 #
 # 1. the synthetic objects and their ground-truth pose,
-# 2. the data the course's `cpu` recipe trains on — synthetic cars seen from 30° above over a half turn, front to
-#    back — and the cues that tell a car's front from its back and one flank from the other,
+# 2. the data the course's `cpu` recipe trains on — synthetic cars seen from 20–40° above over a half turn,
+#    front to back — and the cues that tell a car's front from its back and one flank from the other,
 # 3. one object at a sweep of poses, and a check that the renderer uses the course's rotation convention,
 # 4. the object families,
 # 5. how CelebA faces are cropped,
@@ -109,8 +109,8 @@ plt.show()
 # ## 2. The data the `cpu` recipe trains on
 #
 # The recipe that `python -m hologan_lesson demo` trains (lesson 06), and that the shipped model was trained with,
-# uses a slice of this data: **one family, cars, seen from 30° above (elevation fixed at 30°), with azimuth from
-# 0° (the front) through 90° (the side) to 180° (the back)**, at 32 px. Its configuration says so; here are images
+# uses a slice of this data: **one family, cars, seen from 20° to 40° above, with azimuth from 0° (the front)
+# through 90° (the side) to 180° (the back)**, at 32 px. Its configuration says so; here are images
 # drawn exactly as that training set draws them (the same renderer, ranges and families; the cached set holds
 # 20,000 of them):
 
@@ -126,7 +126,7 @@ cars = InMemorySyntheticDataset(
     pick(ci=8, cpu=24), resolution=RECIPE.resolution, seed=0, families=RECIPE.families,
     azimuth_range=RECIPE.azimuth_range, elevation_range=RECIPE.elevation_range,
 )
-show_with_poses(torch.stack([cars[i] for i in range(len(cars))]), [f"az {a:.0f}°" for a in cars.poses[:, 0]])
+show_with_poses(torch.stack([cars[i] for i in range(len(cars))]), [f"az {a:.0f}°\nel {e:.0f}°" for a, e in cars.poses])
 
 # %% [markdown]
 # Why cars, why a half turn, and why from above? A generator that is never told the pose can cheat: if the view
@@ -415,7 +415,7 @@ with all_reported():  # both checkers run, and every failure is reported
 #
 # * The synthetic data set renders objects whose true pose is known, so later lessons can measure whether a
 #   generator learnt to turn them; CelebA crops are the real-image data set of the paper.
-# * The `cpu` recipe trains on synthetic cars seen from 30° above over 0…180° (front, side, back). The cars carry
+# * The `cpu` recipe trains on synthetic cars seen from 20–40° above over 0…180° (front, side, back). The cars carry
 #   the cues that keep a view from passing for another: a distinct front and back (headlamps and grille, tail
 #   lamps), a light fixed in the world that lights one flank only, and — from above — an outline that differs
 #   between a view and its half-turn partner.

@@ -162,9 +162,8 @@ with tempfile.TemporaryDirectory() as tmp:
 # **The `cpu` recipe** (what `demo` trains). On two CPU cores HoloGAN only learns to turn objects with a recipe
 # narrower than the paper's datasets:
 #
-# * **data**: one object family, the synthetic cars of lesson 03b (with a distinct front and back and a light
-#   fixed in the world), seen from 30° above, with azimuth between 0° (front) and 180° (back): a half turn, at
-#   32 px;
+# * **data**: the synthetic cars of lesson 03b (a distinct front and back, a light fixed in the world), seen from
+#   {{ fact:recipe.elevation }} above, azimuth 0° (front) to 180° (back): a half turn, at 32 px;
 # * **projection**: the volume is composited front to back (lesson 09) instead of the official learnt 1×1
 #   convolution over the stacked depth — a projection that can only draw what the rotated volume holds;
 # * **losses**: the official 64 px ones — no identity loss, no style discriminator ($\lambda_{id} = \lambda_s = 0$)
@@ -178,23 +177,23 @@ with tempfile.TemporaryDirectory() as tmp:
 # appears in nearly every run, and a rate already falling keeps it; from above, the outline of a view differs
 # from its half-turn partner's (lesson 03b); the official learnt projection, from above, drew a picture that
 # repeats every 90° of command (a fold), which the compositing projection cannot draw; and the longer schedule
-# lets the cars keep their look through the turn: on the shipped run the turn is there by step 600, and identity
-# consistency, which falls while the turn arrives, recovers only after step 900 (the plot at the end of section 6).
+# lets the cars keep their look through the turn: identity consistency falls while the turn arrives and recovers
+# while the rate decays (the plot at the end of section 6 follows the `demo` run checkpoint by checkpoint).
 #
-# Why each choice was needed is measured in `docs/results/pose_emergence/README.md` and
-# `docs/results/full_turn/README.md`, and listed in `docs/fidelity.md`. Wider ranges did **not** turn at this
-# budget — a full circle (0…360°), at eye level and from above, with and without the view head or with a range
-# widened during training, and the half turn at eye level with bolder lamps, a wider network, the style
-# discriminator or identity loss put back, or (a labelled contrast) the real images' true poses taught to D's view
-# head; the record keeps their numbers. Chairs, the paper's second family, turned a quarter turn at eye level
-# with the earlier recipe in 7 of 10 runs (the README's "Training" section has the command).
+# Why each choice was needed is measured in `docs/results/full_turn/README.md` and listed in `docs/fidelity.md`.
+# Wider ranges did **not** turn at this budget — a full circle (0…360°), at eye level and from above, and the half
+# turn at eye level with bolder lamps, a wider network, the style discriminator or identity loss put back, or (a
+# labelled contrast) real images' true poses taught to D's view head; the record keeps their numbers. Chairs, the
+# paper's second family, turned a quarter turn at eye level with an earlier recipe in 7 of 10 runs.
 #
 # **What this cell shows.** Training the recipe takes {{ fact:demo.train_minutes }} minutes on two idle CPU cores
 # (`demo` as a whole: {{ fact:demo.minutes }}, measured in a fresh clone; longer on a laptop busy with other work).
-# In the robustness sweep — seeds {{ fact:robustness.seeds }} on 1 or 2 threads —
-# {{ fact:robustness.turned }} runs turned (seeds with a run that folds: {{ fact:robustness.folding_seeds }};
-# `docs/results/full_turn/robustness_half_el30_1500.csv`). By default the lesson shows the run the course ships
-# (`hologan_lesson.shipped.DEMO_RUN`: the files of one `demo` run, trained on two threads). Set
+# In the robustness sweep — seeds {{ fact:robustness.seeds }} on 1 or 2 threads — {{ fact:robustness.turned }} runs
+# turned (folding seeds: {{ fact:robustness.folding_seeds }}), {{ fact:robustness.identity_80 }} kept identity
+# consistency at 0.8 or more, and
+# {{ fact:robustness.elevation_rigid }} read elevation rigidly (|r| ≥ 0.7 with the sign of a rigid turn;
+# `docs/results/full_turn/robustness_half_el20_40_2000.csv`). By default the lesson shows the run the course
+# ships (`hologan_lesson.shipped.DEMO_RUN`: the files of one `demo` run, trained on two threads). Set
 # `TRAIN_NOW = True` to train your own here instead (or run `python -m hologan_lesson demo` in a terminal). In
 # the `ci` profile (the tests) a few steps of the tiny preset run instead, so the pictures there are noise.
 
@@ -315,11 +314,10 @@ else:  # a fresh run: score it now (the probe trains once, about a minute, then 
     print(format_control(control_of_checkpoint(runs.newest_checkpoint(RUN_DIR)[1], settings)))
 
 # %% [markdown]
-# The shipped model (`hologan_lesson/assets/synthetic_cpu.pt`: the same recipe with seed 3 on one thread — one of
-# the ten runs of the robustness sweep, chosen for the best identity consistency among the runs that turned —
-# trained for {{ fact:shipped.step }} steps; the probe reads it with a circular error of {{ fact:shipped.circ_error }}°,
-# {{ fact:shipped.circ_turning }} of its identities turning) turning six of its cars through the training range —
-# the animation GitHub shows, then the same as a strip of 8 views:
+# The shipped model (`hologan_lesson/assets/synthetic_cpu.pt`: the recipe with seed 1 on one thread, {{ fact:shipped.step }}
+# steps — the sweep's run with the best identity among those that turned and read elevation rigidly; circular
+# error {{ fact:shipped.circ_error }}°, {{ fact:shipped.circ_turning }} of its identities turning) turning six of
+# its cars through the training range — the animation GitHub shows, then the same as a strip of 8 views:
 
 # %%
 from IPython.display import Image as IPImage, display
@@ -332,14 +330,14 @@ with tempfile.TemporaryDirectory() as tmp:
     display(IPImage(data=turntable["png"].read_bytes(), format="png"))
 
 # %% [markdown]
-# How 3D control emerged while the shipped model trained, read at every checkpoint by the same probe
-# (`hologan_lesson/assets/pose_emergence/shipped_run_pose_curve.csv`, written by `python -m hologan_lesson evaluate
-# RUN_DIR --pose-curve`; dashed: the noise floor; dotted: the bars a run must clear):
+# How 3D control emerged while the shipped `demo_run` (seed 1, two threads) trained, read at every checkpoint by
+# the same probe (`assets/pose_emergence/demo_run_pose_curve.csv`, from `python -m hologan_lesson evaluate RUN_DIR
+# --pose-curve`; dashed: the noise floor; dotted and dash-dotted: the bars a run must clear):
 
 # %%
 import csv
 
-with open(shipped.asset(shipped.POSE_EMERGENCE / "shipped_run_pose_curve.csv"), newline="") as f:
+with open(shipped.asset(shipped.POSE_EMERGENCE / "demo_run_pose_curve.csv"), newline="") as f:
     curve = list(csv.DictReader(f))
 step = [int(r["step"]) for r in curve]
 fig, (ax_err, ax_share) = plt.subplots(1, 2, figsize=(10, 3.2))
@@ -349,7 +347,9 @@ ax_err.axhline(20, ls=":", c="k", label="a run turns below 20°")
 ax_err.set(xlabel="step", ylabel="degrees", title="azimuth read back")
 ax_share.plot(step, [float(r["azimuth_circ_turning"]) for r in curve], "o-", label="identities turning")
 ax_share.plot(step, [float(r["identity_consistency"]) for r in curve], "s-", label="identity consistency")
-ax_share.axhline(0.8, ls=":", c="k", label="0.8")
+ax_share.plot(step, [abs(float(r["elevation_corr"])) for r in curve], "^-", label="elevation |r|")
+ax_share.axhline(0.8, ls=":", c="k", label="0.8 (identity)")
+ax_share.axhline(0.7, ls="-.", c="gray", label="0.7 (elevation)")
 ax_share.set(xlabel="step", ylim=(0, 1.05), title="shares")
 for ax in (ax_err, ax_share):
     ax.legend(fontsize=8)
@@ -407,8 +407,8 @@ if gpu_results is not None:
 # * Each loss is a sum of terms: adversarial, style (per-layer statistics), identity and view, weighted by
 #   $\lambda_s$, $\lambda_{id}$ and $\lambda_v$; the `cpu` recipe sets the first two to 0, as the official 64 px code
 #   does, and adds pi-GAN's view head ($\lambda_v = 1$), which reads back only the views sampled for the fakes.
-# * The `cpu` recipe turns cars over a half turn seen from 30° above, through a compositing projection; the full
-#   circle did not turn at this budget (`docs/results/full_turn/README.md`).
+# * The `cpu` recipe turns cars over a half turn seen from {{ fact:recipe.elevation }} above, through a compositing
+#   projection; the full circle did not turn at this budget (`docs/results/full_turn/README.md`).
 # * `Trainer.fit()` runs the same step and adds resumable checkpoints, metrics, samples and view sweeps; the
 #   pose probe of lesson 07 tells whether a run learnt to turn.
 #

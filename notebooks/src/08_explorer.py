@@ -1,8 +1,8 @@
 # %% [markdown]
 # # Lesson 08 — Explore a trained HoloGAN
 #
-# The course ships a HoloGAN trained with the `cpu` recipe (lesson 06) on a CPU: synthetic cars seen from 30° above,
-# from azimuth 0° (front) through 90° (side) to 180° (back), through a compositing projection, with the official
+# The course ships a HoloGAN trained with the `cpu` recipe (lesson 06) on a CPU: synthetic cars seen from 20–40°
+# above, from azimuth 0° (front) through 90° (side) to 180° (back), through a compositing projection, with the official
 # 64 px losses plus pi-GAN's view head. It turns its cars:
 # lesson 07's pose probe reads the commanded azimuth back from its images with a circular error of
 # {{ fact:shipped.circ_error }}° (all numbers are printed in section 2). This lesson loads it — or any checkpoint of
@@ -128,8 +128,8 @@ show_images(
 # within the CPU budget (the nearest, from above: 28.4° circular error, 38 % of identities turning);
 # `docs/results/full_turn/README.md` records their numbers.
 #
-# The recipe also trains at one elevation only (30° above). Commanding elevations it never trained on shows what
-# the generator does with those views:
+# The recipe trains at elevations of 20–40° only. Commanding elevations from 0° (eye level) to 60°, most of them
+# never trained on, shows what the generator does with those views:
 
 # %%
 views_el = elevation_sweep(7, (0.0, 60.0), sum(AZ) / 2)  # (7, 2): mostly untrained elevations
@@ -137,7 +137,7 @@ show_images(
     torch.cat([render_views(G, z, views_el) for z in codes[:3]]),
     nrow=7,
     scale=2.5,
-    labels=[f"{e:.0f}°" for e in views_el[:, 1]],
+    labels=[f"{e:.0f}°" + (" (trained)" if EL[0] <= e <= EL[1] else "") for e in views_el[:, 1]],
 )
 
 # %% [markdown]
@@ -195,10 +195,10 @@ display(IPImage(data=gif.read_bytes(), format="gif"))
 # Sliders turn the object; **shape code** and **appearance** pick the two codes by seed (type a number); the
 # panel's **new shape** / **new appearance** buttons draw random ones; **write turntable GIF** saves the current
 # identity at the current elevation into `gif_dir`. The sliders span the azimuth and elevation ranges the
-# checkpoint was trained on, read from its config (`AZ`, `EL` above). The shipped model was trained at one
-# elevation only (30°), so its elevation slider would have nothing to move: the cell below hides it when the
-# trained elevation range is a single value, and shows it for a checkpoint trained over a range of elevations —
-# for example one of `--set data.elevation_range=20,40` (the record's elevation lever, which keeps the turn).
+# checkpoint was trained on, read from its config (`AZ`, `EL` above): for the shipped model azimuth 0…180° and
+# elevation 20…40°. A checkpoint trained at one elevation only (for example one of `--set
+# data.elevation_range=30,30`, the recipe before 2026-12-06's last change) would give its elevation slider nothing
+# to move: the cell below hides it then and keeps the elevation at that value.
 # Run it in Jupyter or Colab to play with it. What it shows at its start (shape 1, appearance 1), as a static strip
 # for readers of the stored notebook:
 
@@ -327,8 +327,8 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 180.0), 30.0)[:, 
 # * A trained HoloGAN separates three inputs: the view only rotates the 3D features, $z_\text{shape}$ styles the
 #   3D layers and $z_\text{appearance}$ the 2D layers.
 # * The shipped model, trained with the `cpu` recipe, turns its cars through the trained range 0…180° seen from
-#   30° above (circular error {{ fact:shipped.circ_error }}°, no fold); outside the views it was trained on (other
-#   elevations, azimuths past the range) nothing asked it to look real. The full circle did not turn on a CPU
+#   20–40° above (circular error {{ fact:shipped.circ_error }}°, no fold; elevation |r| {{ fact:shipped.elevation_r }});
+#   outside the views it was trained on (other elevations, azimuths past the range) nothing asked it to look real. The full circle did not turn on a CPU
 #   budget (`docs/results/full_turn/README.md`).
 # * The explorer's sliders cover the trained azimuth and elevation ranges, read from the checkpoint's config; an
 #   elevation fixed in training is shown at its value, without a slider.
@@ -352,12 +352,13 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 180.0), 30.0)[:, 
 #    <details><summary>Answer</summary>Combinations it never saw in training: how well shape and appearance
 #    separate is something to look at, not something the training asked for.</details>
 # 4. What do you expect at elevation 0° (eye level), and why?
-#    <details><summary>Answer</summary>Blur or a changed object: the recipe trains at 30° above only, so the
-#    generator was never asked to make those views look real.</details>
-# 5. Why does the shipped model's explorer have no elevation slider?
-#    <details><summary>Answer</summary>Its config says it was trained at elevation 30° only; a slider over a single
-#    value would do nothing, and one over untrained elevations would promise control the training never
-#    asked for. A checkpoint trained over a range of elevations gets the slider back.</details>
+#    <details><summary>Answer</summary>Blur or a changed object: the recipe trains at 20–40° above only, so the
+#    generator was never asked to make eye-level views look real.</details>
+# 5. Why does the elevation slider stop at 20° and 40°, when the rotation could tilt the volume to any angle?
+#    <details><summary>Answer</summary>The checkpoint's config says it was trained on 20–40°; the rotation is
+#    rigid at any angle, but past that range nothing asked the pictures to look real, so a wider slider would
+#    promise control the training never asked for. A checkpoint trained at one elevation gets no slider at
+#    all.</details>
 #
 # ## Links
 #
