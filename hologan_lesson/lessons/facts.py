@@ -76,6 +76,7 @@ ABLATIONS = (
     ("quarter_ablation", "QUARTER_ABLATION", ("full", "with_identity_loss", "with_style_disc")),
 )
 GAP_BAR = 0.3  # issue "Turn all the way round": full beats each variant by >= 0.3 on 1 - err/90, every seed
+IDENTITY_BAR = 0.8  # the same issue's identity consistency for a run that keeps its objects
 
 
 def _score_gaps(variant: str, folder: Path) -> list[float]:
@@ -108,9 +109,10 @@ def _seed_list(folder: Path) -> str:
 REFERENCES = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "references_cpu_recipe.json"
 
 
-def _reference(source: str, key: str, fmt: str) -> str:
+def _reference(source: str, key: str, fmt: str, absolute: bool = False) -> str:
     """One score of a calibration source ("real renders", "view ignored") on the current cpu recipe's data."""
-    return format(float(_json(REFERENCES)["references"][source][key]), fmt)
+    value = float(_json(REFERENCES)["references"][source][key])
+    return format(abs(value) if absolute else value, fmt)
 
 
 def _recipe():
@@ -139,9 +141,14 @@ def _truthy(text: str) -> bool:
     return text.strip().lower() in ("true", "1", "yes")
 
 
+def _count(rows: Sequence[dict[str, str]], hit: Callable[[dict[str, str]], bool]) -> str:
+    """How many of these rows ``hit`` says yes to: "9 of 10"."""
+    return f"{sum(bool(hit(r)) for r in rows)} of {len(rows)}"
+
+
 def _turned(rows: Sequence[dict[str, str]]) -> str:
     """How many of these robustness rows turn: "9 of 10"."""
-    return f"{sum(_truthy(r['turns']) for r in rows)} of {len(rows)}"
+    return _count(rows, lambda r: _truthy(r["turns"]))
 
 
 def _robustness_turned(name: str | None = None) -> str:
@@ -185,7 +192,7 @@ def _robustness_elevation_rigid() -> str:
     rows = _robustness_rows()
     if "elevation_rigid" not in rows[0]:
         raise ValueError(f"{ROBUSTNESS.name} has no elevation columns: the recipe's sweep must vary elevation")
-    return f"{sum(_truthy(r['elevation_rigid']) for r in rows)} of {len(rows)}"
+    return _count(rows, lambda r: _truthy(r["elevation_rigid"]))
 
 
 def _recipe_elevation() -> str:
@@ -269,7 +276,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "references.chance_circ_score": lambda: _reference("view ignored", "azimuth_circ_score", ".2f"),
     "references.real_fold_even": lambda: _reference("real renders", "fold_even", ".2f"),
     "references.real_fold_mirror": lambda: _reference("real renders", "fold_mirror", ".2f"),
-    "references.real_elevation_r": lambda: f"{abs(float(_reference('real renders', 'elevation_corr', 'f'))):.2f}",
+    "references.real_elevation_r": lambda: _reference("real renders", "elevation_corr", ".2f", absolute=True),
     # the cpu recipe as configured now (lessons 06, 07)
     "recipe.steps": lambda: f"{_recipe().train.steps:,}",
     "recipe.elevation": _recipe_elevation,
@@ -279,9 +286,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "robustness.seeds": _robustness_seeds,
     "robustness.folding_seeds": _folding_seeds,
     "robustness.identity": _robustness_identity,
-    "robustness.identity_80": lambda: _turned(
-        [{"turns": str(float(r["identity"]) >= 0.8)} for r in _robustness_rows()]
-    ),
+    "robustness.identity_80": lambda: _count(_robustness_rows(), lambda r: float(r["identity"]) >= IDENTITY_BAR),
     "robustness.elevation_rigid": _robustness_elevation_rigid,
     # the same sweep with the identity loss or the style discriminator put back (lessons 04b, 05; the record)
     "levers.identity_loss.turned": lambda: _robustness_turned(LEVERS["identity_loss"]),
