@@ -257,8 +257,8 @@ def _every(steps: int, keep: int) -> dict[str, int]:
 
 def _cpu() -> RunConfig:
     # 32 px (the 64 px architecture less its last 2D upsampling), narrow: minutes on 2 CPU cores. The recipe under
-    # which 3D control emerges on a CPU (docs/results/full_turn): synthetic cars (v3) seen from 20-40° above over a
-    # half turn, a compositing projection, the official 64 px losses plus pi-GAN's view head, R1 and the official
+    # which 3D control emerges on a CPU (docs/results/full_turn): synthetic cars (v3) seen from 20-40° above over the
+    # full circle, a compositing projection, the official 64 px losses plus pi-GAN's view head, R1 and the official
     # decay.
     return RunConfig(
         preset="cpu",
@@ -277,7 +277,7 @@ def _cpu() -> RunConfig:
             resolution=32,
             num_images=20000,
             families=("car",),
-            azimuth_range=(0.0, 180.0),
+            azimuth_range=(0.0, 360.0),  # the paper's full circle
             elevation_range=(20.0, 40.0),  # from above, a view and its half-turn partner differ in outline
         ),
         # R1 brings the turn by step ~900; the rate, decaying from the half-way step, keeps it and lets colour return

@@ -104,7 +104,7 @@ def test_32px_configs_build_matching_networks():
 
 def test_cpu_preset_is_the_pose_emergence_recipe_and_keeps_it_for_its_own_dataset():
     cfg = make_config("cpu", "synthetic")
-    assert cfg.data.families == ("car",) and cfg.data.azimuth_range == (0.0, 180.0)  # front -> side -> back
+    assert cfg.data.families == ("car",) and cfg.data.azimuth_range == (0.0, 360.0)  # the full circle
     assert cfg.data.elevation_range == (20.0, 40.0) and cfg.generator.projection == "composite"  # seen from above
     assert cfg.loss.identity_weight == 0 and cfg.loss.style_weight == 0 and not cfg.discriminator.style_heads
     assert cfg.discriminator.view_head and cfg.loss.view_weight > 0  # pi-GAN's view head
