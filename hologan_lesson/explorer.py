@@ -56,19 +56,22 @@ def turntable_views(
     frames: int,
     azimuth_range: tuple[float, float] = (-60.0, 60.0),
     elevation: float = 0.0,
-    pingpong: bool = True,
+    pingpong: bool | None = None,
 ) -> Tensor:
     """``(frames, 2)`` views (degrees) turning through ``azimuth_range`` at a fixed elevation.
 
     ``pingpong=True`` goes there and back (a seamless loop inside a limited training range); ``False``
     turns once from the low end to the high end, leaving out the end point when the range is a full turn
-    (so that a looping GIF does not show the same view twice).
+    (so that a looping GIF does not show the same view twice); ``None`` (default) turns round a full circle
+    and goes there and back in any narrower range.
     """
     if frames < 2:
         raise ValueError(f"a turntable needs at least 2 frames, got {frames}")
     lo, hi = float(azimuth_range[0]), float(azimuth_range[1])
     if hi < lo:
         raise ValueError(f"azimuth_range=({lo}, {hi}) is empty")
+    if pingpong is None:
+        pingpong = hi - lo < 360.0
     k = torch.arange(frames, dtype=torch.float32)
     if pingpong:  # a triangle wave: lo at frame 0, hi half-way, back towards lo (which frame 0 repeats)
         azimuth = lo + (hi - lo) * (1 - (2 * k / frames - 1).abs())
@@ -86,7 +89,7 @@ def turntable_frames(
     frames: int = 24,
     azimuth_range: tuple[float, float] = (-60.0, 60.0),
     elevation: float = 0.0,
-    pingpong: bool = True,
+    pingpong: bool | None = None,
     scale: int = 1,
 ) -> list[np.ndarray]:
     """One identity ``z`` (a ``(latent_dim,)``/``(1, latent_dim)`` code or a ``(z_shape, z_app)`` pair) turned
@@ -108,7 +111,7 @@ def write_turntable_gif(
     elevation: float = 0.0,
     fps: float = 12.0,
     scale: int = 2,
-    pingpong: bool = True,
+    pingpong: bool | None = None,
 ) -> Path:
     """Write a looping turntable GIF of one identity; returns its path."""
     return save_gif(turntable_frames(generator, z, frames, azimuth_range, elevation, pingpong, scale), path, fps=fps)
@@ -124,12 +127,12 @@ def write_model_turntable(
     seed: int = 0,
 ) -> dict[str, Path]:
     """Several identities turning side by side through the training azimuth range (at the centre elevation):
-    ``stem.gif`` (a there-and-back loop) and ``stem.png`` (one row per identity, 8 views)."""
+    ``stem.gif`` (round a full circle, else a there-and-back loop) and ``stem.png`` (one row per identity, 8 views)."""
     device = next(generator.parameters()).device
     d = cfg.data
     elevation = sum(d.elevation_range) / 2
     z = generator.sample_z(identities, generator=torch.Generator().manual_seed(seed), device=device)
-    loop = turntable_views(frames, d.azimuth_range, elevation, pingpong=True).to(device)  # (T, 2)
+    loop = turntable_views(frames, d.azimuth_range, elevation).to(device)  # (T, 2)
     images = torch.stack([render_views(generator, code, loop) for code in z])  # (n, T, 3, H, W)
     gif = save_gif([image_grid(images[:, k], nrow=identities) for k in range(frames)], f"{stem}.gif", fps=8, scale=2)
     strip_views = turntable_views(8, d.azimuth_range, elevation, pingpong=False).to(device)

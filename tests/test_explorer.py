@@ -38,6 +38,8 @@ def test_turntable_views_there_and_back():
     assert once.tolist() == [0.0, 10.0, 20.0, 30.0, 40.0]
     circle = turntable_views(8, (-180.0, 180.0), 0.0, pingpong=False)[:, 0]
     assert circle.tolist() == [-180.0, -135.0, -90.0, -45.0, 0.0, 45.0, 90.0, 135.0]  # +180 would repeat -180
+    assert torch.equal(turntable_views(8, (0.0, 360.0), 30.0), turntable_views(8, (0.0, 360.0), 30.0, pingpong=False))
+    assert turntable_views(8, (0.0, 360.0), 30.0)[:, 0].tolist() == [0.0, 45.0, 90.0, 135.0, 180.0, 225.0, 270.0, 315.0]
     with pytest.raises(ValueError, match="at least 2"):
         turntable_views(1)
     with pytest.raises(ValueError, match="empty"):

@@ -132,7 +132,9 @@ class FoldTest:
     centre to one image: ~0), ``mirror`` = the left-right flip of G(z, θ) vs G(z, −θ) (a model that draws
     mirror images instead of turning: ~0), ``half_turn`` = G(z, θ) vs G(z, θ + 180°) (an object whose back is
     drawn like its front: ~0; only read on ranges of a full circle). A rigid turn of a world-lit car with a
-    distinct front and back keeps all three well above 0."""
+    distinct front and back keeps ``even`` and ``half_turn`` well above 0; ``mirror`` stays above 0 on a range
+    without mirror pairs (0–180°), while on a full circle real renders read it low (the view at −θ of a
+    left–right symmetric car *is* nearly the mirror image of the view at θ), so read it there against them."""
 
     even: float
     mirror: float

@@ -106,7 +106,8 @@ def _seed_list(folder: Path) -> str:
     return _and_list(_seeds(folder, "full"))
 
 
-REFERENCES = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "references_cpu_recipe.json"
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn"
+REFERENCES = RESULTS / "references_cpu_recipe.json"
 
 
 def _reference(source: str, key: str, fmt: str, absolute: bool = False) -> str:
@@ -121,7 +122,7 @@ def _recipe():
     return make_config("cpu")
 
 
-ROBUSTNESS = Path(__file__).resolve().parents[2] / "docs" / "results" / "full_turn" / "robustness_half_el20_40_2000.csv"
+ROBUSTNESS = RESULTS / "robustness_circle_el20_40_2000.csv"
 
 
 # robustness sweeps of the recipe with one part put back (tools/robustness_sweep.py --record ... --name ...), all
@@ -240,6 +241,7 @@ def _ablation_facts(prefix: str, where: str, variants: Sequence[str]) -> dict[st
         "r": ("azimuth_corr", ".2f", True),
         "kid": ("kid_mean", ".3f", False),
         "identity": ("identity_consistency", ".2f", False),
+        "elevation": ("elevation_corr", ".2f", True),
     }
     for variant in variants:
         for suffix, (column, fmt, absolute) in columns.items():
@@ -266,6 +268,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "shipped.circ_null": lambda: f"{_shipped_scores()['null_circ_error']:.1f}",
     "shipped.fold_even": lambda: f"{_shipped_scores()['fold_even']:.2f}",
     "shipped.fold_mirror": lambda: f"{_shipped_scores()['fold_mirror']:.2f}",
+    "shipped.fold_half_turn": lambda: f"{_shipped_scores()['fold_half_turn']:.2f}",
     "shipped.identity": lambda: f"{_shipped_scores()['identity_consistency']:.2f}",
     "shipped.elevation_r": lambda: f"{abs(_shipped_scores()['elevation_corr']):.2f}",
     # the calibration sources on the current cpu recipe's data (docs/results/full_turn; lesson 07)
@@ -276,6 +279,8 @@ FACTS: dict[str, Callable[[], str]] = {
     "references.chance_circ_score": lambda: _reference("view ignored", "azimuth_circ_score", ".2f"),
     "references.real_fold_even": lambda: _reference("real renders", "fold_even", ".2f"),
     "references.real_fold_mirror": lambda: _reference("real renders", "fold_mirror", ".2f"),
+    "references.real_identity": lambda: _reference("real renders", "identity_consistency", ".2f"),
+    "references.real_fold_half_turn": lambda: _reference("real renders", "fold_half_turn", ".2f"),
     "references.real_elevation_r": lambda: _reference("real renders", "elevation_corr", ".2f", absolute=True),
     # the cpu recipe as configured now (lessons 06, 07)
     "recipe.steps": lambda: f"{_recipe().train.steps:,}",

@@ -8,8 +8,8 @@
 # In this lesson you meet:
 #
 # 1. the synthetic objects and their ground-truth pose,
-# 2. the data the course's `cpu` recipe trains on — synthetic cars seen from 20–40° above over a half turn,
-#    front to back — and the cues that tell a car's front from its back and one flank from the other,
+# 2. the data the course's `cpu` recipe trains on — synthetic cars seen from 20–40° above all the way round —
+#    and the cues that tell a car's front from its back and one flank from the other,
 # 3. one object at a sweep of poses, and a check that the renderer uses the course's rotation convention,
 # 4. the object families,
 # 5. how CelebA faces are cropped,
@@ -109,8 +109,8 @@ plt.show()
 # ## 2. The data the `cpu` recipe trains on
 #
 # The recipe that `python -m hologan_lesson demo` trains (lesson 06), and that the shipped model was trained with,
-# uses a slice of this data: **one family, cars, seen from 20° to 40° above, with azimuth from 0° (the front)
-# through 90° (the side) to 180° (the back)**, at 32 px. Its configuration says so; here are images
+# uses a slice of this data: **one family, cars, seen from 20° to 40° above, with azimuth all the way round, from
+# 0° (the front) through 90° (a side), 180° (the back) and 270° (the other side)**, at 32 px. Its configuration says so; here are images
 # drawn exactly as that training set draws them (the same renderer, ranges and families; the cached set holds
 # 20,000 of them):
 
@@ -129,21 +129,21 @@ cars = InMemorySyntheticDataset(
 show_with_poses(torch.stack([cars[i] for i in range(len(cars))]), [f"az {a:.0f}°\nel {e:.0f}°" for a, e in cars.poses])
 
 # %% [markdown]
-# Why cars, why a half turn, and why from above? A generator that is never told the pose can cheat: if the view
-# at $-a$ looked like the mirror image of the view at $+a$, it could cover a wide range by drawing mirror images
-# instead of turning its object (a *fold*). The data therefore carries the cues real cars carry, and the view
-# keeps out of trouble:
+# Why cars, and why from above? A generator that is never told the pose can cheat: if the view at $-a$ looked
+# like the mirror image of the view at $+a$, it could cover a wide range by drawing mirror images instead of
+# turning its object (a *fold*). On a full circle every view has such a partner ($a$ and $360° - a$ show the two
+# flanks), so the data carries the cues real cars carry, and the view keeps out of trouble:
 #
 # * **front and back differ**: a long bonnet, pale glowing headlamps and a dark grille in front, the cabin set
 #   back, red glowing tail lamps behind;
-# * **the two flanks differ**: the light is fixed in the world, so one flank is lit and the other in shade;
-# * **0…180° holds no mirror pair**: it runs from the front over one side to the back and never shows the other
-#   side;
+# * **the two flanks differ**: the light is fixed in the world, so one flank is lit and the other in shade —
+#   this is what tells the view at $a$ from its mirror partner at $360° - a$;
 # * **seen from above, a view and its half-turn partner have different outlines** (the picture after the next):
 #   at eye level the view at $a$ and the view at $180° - a$ cast the same silhouette, and only small cues (lamp
-#   colours, the cabin's offset) tell them apart — at eye level no CPU run of this course turned over 0…180°.
+#   colours, the cabin's offset) tell them apart — at eye level no CPU run of this course turned further than a
+#   quarter turn.
 #
-# One car, the same car, at the four quarter turns (the recipe trains on the first three and everything between):
+# One car, the same car, at the four quarter turns (the recipe trains on all four and everything between):
 
 # %%
 car = sample_object_params(4, family="car")
@@ -415,7 +415,7 @@ with all_reported():  # both checkers run, and every failure is reported
 #
 # * The synthetic data set renders objects whose true pose is known, so later lessons can measure whether a
 #   generator learnt to turn them; CelebA crops are the real-image data set of the paper.
-# * The `cpu` recipe trains on synthetic cars seen from 20–40° above over 0…180° (front, side, back). The cars carry
+# * The `cpu` recipe trains on synthetic cars seen from 20–40° above all the way round (0…360°). The cars carry
 #   the cues that keep a view from passing for another: a distinct front and back (headlamps and grille, tail
 #   lamps), a light fixed in the world that lights one flank only, and — from above — an outline that differs
 #   between a view and its half-turn partner.
@@ -436,11 +436,11 @@ with all_reported():  # both checkers run, and every failure is reported
 #    <details><summary>Answer</summary>A car is nearly left–right symmetric. With a light that moves with the
 #    camera, the view at $-a$ would be almost the mirror image of the view at $+a$, and a generator could fake a
 #    turn by drawing mirror images; a world-fixed light lights one flank only, so the two views differ.</details>
-# 5. The recipe trains on 0…180° from above. What would a full circle add, and did it work here?
-#    <details><summary>Answer</summary>The other flank. Full circles (0…360°) were tried on CPU budgets, at eye
-#    level and from above, and did not turn (the nearest: 28.4° circular error, 38 % of identities turning; the
-#    record is in `docs/results/full_turn/README.md`); the half turn from above is what turns reliably on two CPU
-#    cores.</details>
+# 5. The recipe trains from 20–40° above. Would the same full circle at eye level turn, and why (not)?
+#    <details><summary>Answer</summary>It did not here: at eye level a view and its half-turn partner cast the
+#    same outline, so only lamp colours and the cabin's offset tell the front from the back, cues too small for
+#    these generators to learn on a CPU budget (eye-level full circles: 37–54° circular error against a chance
+#    level of about 70°; the record is in `docs/results/full_turn/README.md`).</details>
 #
 # ## Links
 #

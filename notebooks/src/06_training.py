@@ -163,7 +163,8 @@ with tempfile.TemporaryDirectory() as tmp:
 # narrower than the paper's datasets:
 #
 # * **data**: the synthetic cars of lesson 03b (a distinct front and back, a light fixed in the world), seen from
-#   {{ fact:recipe.elevation }} above, azimuth 0° (front) to 180° (back): a half turn, at 32 px;
+#   {{ fact:recipe.elevation }} above, azimuth all the way round (0° front, 90° a side, 180° back, 270° the
+#   other side), at 32 px;
 # * **projection**: the volume is composited front to back (lesson 09) instead of the official learnt 1×1
 #   convolution over the stacked depth — a projection that can only draw what the rotated volume holds;
 # * **losses**: the official 64 px ones — no identity loss, no style discriminator ($\lambda_{id} = \lambda_s = 0$)
@@ -181,10 +182,10 @@ with tempfile.TemporaryDirectory() as tmp:
 # while the rate decays (the plot at the end of section 6 follows the `demo` run checkpoint by checkpoint).
 #
 # Why each choice was needed is measured in `docs/results/full_turn/README.md` and listed in `docs/fidelity.md`.
-# Wider ranges did **not** turn at this budget — a full circle (0…360°), at eye level and from above, and the half
-# turn at eye level with bolder lamps, a wider network, the style discriminator or identity loss put back, or (a
-# labelled contrast) real images' true poses taught to D's view head; the record keeps their numbers. Chairs, the
-# paper's second family, turned a quarter turn at eye level with an earlier recipe in 7 of 10 runs.
+# At eye level nothing wider than a quarter turn turned at this budget — neither the full circle nor the half
+# turn, with bolder lamps, a wider network, the style discriminator or identity loss put back, or (a labelled
+# contrast) real images' true poses taught to D's view head; the record keeps their numbers. Chairs, the paper's
+# second family, turned a quarter turn at eye level with an earlier recipe in 7 of 10 runs, and not further.
 #
 # **What this cell shows.** Training the recipe takes {{ fact:demo.train_minutes }} minutes on two idle CPU cores
 # (`demo` as a whole: {{ fact:demo.minutes }}, measured in a fresh clone; longer on a laptop busy with other work).
@@ -192,7 +193,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # turned (folding seeds: {{ fact:robustness.folding_seeds }}), {{ fact:robustness.identity_80 }} kept identity
 # consistency at 0.8 or more, and
 # {{ fact:robustness.elevation_rigid }} read elevation rigidly (|r| ≥ 0.7 with the sign of a rigid turn;
-# `docs/results/full_turn/robustness_half_el20_40_2000.csv`). By default the lesson shows the run the course
+# `docs/results/full_turn/robustness_circle_el20_40_2000.csv`). By default the lesson shows the run the course
 # ships (`hologan_lesson.shipped.DEMO_RUN`: the files of one `demo` run, trained on two threads). Set
 # `TRAIN_NOW = True` to train your own here instead (or run `python -m hologan_lesson demo` in a terminal). In
 # the `ci` profile (the tests) a few steps of the tiny preset run instead, so the pictures there are noise.
@@ -296,9 +297,10 @@ print("GIFs:", *[p.name for p in runs.sweep_gifs(RUN_DIR) if p.name.startswith("
 #   when its own error is at most 20°, and the score $1 - \text{error}/90°$ is 1 for a perfect turn and about 0 at
 #   chance;
 # * **the fold test** (second line) — is $G(z, \theta)$ a different image from $G(z, \theta')$, the view reflected
-#   about the middle of the range ($\theta' = 180° - \theta$ here), and is its mirror image different from
-#   $G(z, \theta')$? Distances divided by those of two random views: a generator that folds its range, or draws
-#   mirror images instead of turning, drives one of them towards 0;
+#   about the middle of the range ($\theta' = 360° - \theta$ here), is its mirror image different from
+#   $G(z, \theta')$, and is $G(z, \theta)$ different from $G(z, \theta + 180°)$? Distances divided by those of
+#   two random views: a generator that folds its range, draws mirror images instead of turning, or draws the back
+#   like the front drives one of them towards 0;
 # * **the linear fit** and the **unsigned** reading (last lines) — the correlation of the read azimuth with the
 #   commanded one (`turning`: own r ≥ 0.7), and of the distance from the front view with the command, blind to a
 #   mirrored turn.
@@ -315,7 +317,7 @@ else:  # a fresh run: score it now (the probe trains once, about a minute, then 
 
 # %% [markdown]
 # The shipped model (`hologan_lesson/assets/synthetic_cpu.pt`: the recipe with seed 1 on one thread, {{ fact:shipped.step }}
-# steps — the sweep's run with the best identity among those that turned and read elevation rigidly; circular
+# steps — the best identity among the sweep's one-thread runs that turned and read elevation rigidly; circular
 # error {{ fact:shipped.circ_error }}°, {{ fact:shipped.circ_turning }} of its identities turning) turning six of
 # its cars through the training range — the animation GitHub shows, then the same as a strip of 8 views:
 
@@ -407,8 +409,9 @@ if gpu_results is not None:
 # * Each loss is a sum of terms: adversarial, style (per-layer statistics), identity and view, weighted by
 #   $\lambda_s$, $\lambda_{id}$ and $\lambda_v$; the `cpu` recipe sets the first two to 0, as the official 64 px code
 #   does, and adds pi-GAN's view head ($\lambda_v = 1$), which reads back only the views sampled for the fakes.
-# * The `cpu` recipe turns cars over a half turn seen from {{ fact:recipe.elevation }} above, through a compositing
-#   projection; the full circle did not turn at this budget (`docs/results/full_turn/README.md`).
+# * The `cpu` recipe turns cars all the way round, seen from {{ fact:recipe.elevation }} above, through a
+#   compositing projection; at eye level nothing wider than a quarter turn turned at this budget
+#   (`docs/results/full_turn/README.md`).
 # * `Trainer.fit()` runs the same step and adds resumable checkpoints, metrics, samples and view sweeps; the
 #   pose probe of lesson 07 tells whether a run learnt to turn.
 #

@@ -16,8 +16,8 @@
 # 5. **The ablations**: full HoloGAN against no random 3D transformation and the traditional z input, three
 #    seeds each (sections 6 and 7).
 #
-# Sections 1–5 use the `cpu` recipe's data: synthetic cars seen from 20–40° above, azimuth 0° (front) to 180°
-# (back) — the cars of lesson 03b, with a distinct front and back and a light fixed in the world.
+# Sections 1–5 use the `cpu` recipe's data: synthetic cars seen from 20–40° above, azimuth all the way round
+# (0° front, 180° back) — the cars of lesson 03b, with a distinct front and back and a light fixed in the world.
 
 # %%
 import matplotlib.pyplot as plt
@@ -36,14 +36,15 @@ course.setup("07")
 #
 # The probe is a small CNN (six 3×3 convolutions, a 128-d feature vector) with three heads: pose (azimuth,
 # elevation), family and body colour. It trains once on renders of the data's own object families (here: cars)
-# from a pose range 15° wider on each side (azimuth −15…195°, elevation 5…55°) and another seed, with a little
+# from a pose range 15° wider on each side where the range has ends (here elevation 5…55°; the azimuth already
+# spans the whole circle) and another seed, with a little
 # blur and noise so that it also reads the softer images a GAN makes, and is cached under the data folder
 # (`~/.cache/hologan_lesson/probes`). It reads 32 px images. For data spanning a full circle (330° or more) its
 # azimuth head predicts $(\cos\theta, \sin\theta)$, so that 359° and 1° are neighbours (`ProbeSpec.circular`).
 # In the `ci` profile it trains on a few hundred renders only, so its numbers there are rough.
 
 # %%
-DATA = make_config("cpu", "synthetic").data  # the cpu recipe's data: cars, azimuth 0…180°, elevation 20…40°
+DATA = make_config("cpu", "synthetic").data  # the cpu recipe's data: cars, azimuth 0…360°, elevation 20…40°
 PROBE_SIZE = pick(ci={"num_images": 600, "epochs": 3}, cpu={}, gpu={})  # {} = the defaults: 6000 renders, 12 epochs
 spec = ProbeSpec.for_data(DATA, **PROBE_SIZE)
 probe, accuracy = load_or_train_probe(spec)
@@ -69,9 +70,10 @@ show_images(renders, scale=2.5, labels=[f"{a:.0f}→{r:.0f}" for a, r in zip(azi
 # %% [markdown]
 # A car seen from +30° has the mirror-image shape of one seen from −30°; the light, fixed in the world (one flank
 # lit, the other in shade; lesson 03b), and the different front and back tell them apart. This probe reads real
-# renders of the sweeps below with an error of about {{ fact:references.real_error }}° (section 4). The `cpu`
-# recipe's range, 0…180°, holds no mirror pair at all, and seen from above a view and its half-turn partner have
-# different outlines — section 3 measures whether a generator folds its range anyway.
+# renders of the sweeps below with a circular error of about {{ fact:references.real_circ_error }}° (section 4).
+# On the `cpu` recipe's full circle every view has a mirror partner ($a$ and $360° - a$) that only the light tells
+# apart, while seen from above a view and its half-turn partner have different outlines — section 3 measures
+# whether a generator folds anyway.
 #
 # ## 2. The learnt canonical frame
 #
@@ -192,12 +194,16 @@ for name, reading in (("turning", turning), ("folded", folded), ("quarter turn",
 # itself cannot be fitted by any offset.
 #
 # The **fold test** looks at the pictures, without a probe. For each identity it compares $G(z, \theta)$ with
-# $G(z, \theta')$, $\theta'$ reflected about the middle of the range ($180° - \theta$ on 0…180°), and with the
-# left–right mirror image of $G(z, \theta)$; each mean pixel distance is divided by that between two random views
-# of the identity. `fold_even` near 0: the generator draws a view and its reflection alike (it folded its range);
-# `fold_mirror` near 0: it draws mirror images instead of turning; on full circles `fold_half_turn` compares
-# $\theta$ with $\theta + 180°$ (near 0: the back drawn like the front). A rigid turn keeps all of them well above
-# 0; the real renders of section 4 show how far.
+# $G(z, \theta')$, $\theta'$ reflected about the middle of the range ($360° - \theta$ on 0…360°, $180° - \theta$
+# on 0…180°), and with the left–right mirror image of $G(z, \theta)$; each mean pixel distance is divided by that
+# between two random views of the identity. `fold_even` near 0: the generator draws a view and its reflection
+# alike (it folded its range); `fold_mirror` near 0: it draws mirror images instead of turning; on full circles
+# `fold_half_turn` compares $\theta$ with $\theta + 180°$ (near 0: the back drawn like the front). A rigid turn
+# keeps `fold_even` and `fold_half_turn` well above 0. `fold_mirror` depends on the range: on 0…180° there is no
+# mirror pair and a rigid turn keeps it well above 0, but on a full circle the view at $360° - \theta$ of a
+# left–right symmetric car *is* nearly the mirror image of the view at $\theta$, so real renders read it low
+# there; a generator's own frame is offset from the car's plane of symmetry, so read it against the real renders
+# of section 4.
 #
 # ## 4. Calibration: what do "good" and "chance" look like?
 #
@@ -228,15 +234,18 @@ pose_panels([(n, s.predictions["commanded_azimuth"], s.predictions["predicted_az
 plt.show()
 
 # %% [markdown]
-# Chance for the azimuth error is about {{ fact:references.chance_error }}° (the view-ignoring row; the numbers
-# quoted here are from `docs/results/full_turn/references_cpu_recipe.json`): a reading that never changes is off
-# by the mean distance of the commanded views from their centre (48.5° for 13 even views of 0…180°; 25.0° for the
-# 9 views of 0…90° in the check above, the chance its third case prints). On the circle real renders read
-# {{ fact:references.real_circ_error }}° and the view-ignoring source {{ fact:references.chance_circ_error }}°, so
-# here the score $1 - \text{error}/90°$ runs from about {{ fact:references.chance_circ_score }} (chance) to 1, not
-# from 0. The real renders' fold test is the target for a rigid turn: {{ fact:references.real_fold_even }} against
-# the reflected view, {{ fact:references.real_fold_mirror }} against the mirror image (the view-ignoring source: 0
-# against the reflected view). The elevation sweeps span the recipe's 20–40° (real renders: |r|
+# On the circle real renders read {{ fact:references.real_circ_error }}° and the view-ignoring source
+# {{ fact:references.chance_circ_error }}° (the numbers quoted here are from
+# `docs/results/full_turn/references_cpu_recipe.json`): a reading that never changes is off by the mean distance
+# of the commanded views from the one it reads, about a quarter of the circle, so on a full circle the score
+# $1 - \text{error}/90°$ runs from about {{ fact:references.chance_circ_score }} (chance) to 1. (On a narrower
+# range chance is nearer: 48.5° for 13 even views of 0…180°, 25.0° for the 9 views of 0…90° in the check above,
+# the chance its third case prints. The linear fit's error, {{ fact:references.real_error }}° for real renders
+# against {{ fact:references.chance_error }}° at chance, is blunt on a full circle: a line cannot wrap round.) The
+# real renders' fold test is the target for a rigid turn: {{ fact:references.real_fold_even }} against the
+# reflected view, {{ fact:references.real_fold_half_turn }} against the view half a turn away, and
+# {{ fact:references.real_fold_mirror }} against the mirror image (low, as section 3 explains; the view-ignoring
+# source: 0 against the reflected view). The elevation sweeps span the recipe's 20–40° (real renders: |r|
 # {{ fact:references.real_elevation_r }}). A generator's numbers mean something only between these rows.
 #
 # **The shipped model** (`hologan_lesson/assets/synthetic_cpu.pt`, the `cpu` recipe, {{ fact:shipped.step }}
@@ -249,13 +258,16 @@ shipped_scores = json.loads(shipped.asset(shipped.POSE_EMERGENCE / "shipped_mode
 print(format_control(shipped_scores))
 
 # %% [markdown]
-# All three readings agree. On the circle its error is {{ fact:shipped.circ_error }}° (noise floor
-# {{ fact:shipped.circ_null }}°) with {{ fact:shipped.circ_turning }} of its identities turning; the linear fit gives
-# |r| {{ fact:shipped.azimuth_r }}; the fold test — {{ fact:shipped.fold_even }} against the reflected view,
-# {{ fact:shipped.fold_mirror }} against the mirror image — is far from 0: it turns its cars instead of folding its
-# range or drawing mirror images. Its identity consistency is {{ fact:shipped.identity }}, and it follows the
-# commanded elevation with |r| {{ fact:shipped.elevation_r }} (0.7 or more, with the sign of a rigid turn, counts
-# as reading elevation).
+# On the circle its error is {{ fact:shipped.circ_error }}° (noise floor {{ fact:shipped.circ_null }}°) with
+# {{ fact:shipped.circ_turning }} of its identities turning; the fold test — {{ fact:shipped.fold_even }} against
+# the reflected view, {{ fact:shipped.fold_half_turn }} against the view half a turn away — is far from 0: it
+# turns its cars instead of folding the circle or drawing the back like the front. Its mirror reading,
+# {{ fact:shipped.fold_mirror }}, is higher than the real renders' {{ fact:references.real_fold_mirror }} because
+# its own frame is offset from the car's plane of symmetry (section 3). The linear fit (|r|
+# {{ fact:shipped.azimuth_r }}) is blunt here: a line cannot follow a turn that wraps round, which is why the
+# circular reading exists. Its identity consistency is {{ fact:shipped.identity }}, and it follows the commanded
+# elevation with |r| {{ fact:shipped.elevation_r }} (0.7 or more, with the sign of a rigid turn, counts as reading
+# elevation).
 #
 # ## 5. KID and FID
 #
@@ -364,19 +376,24 @@ print(seed_summary(rows))
 #
 # * **No random 3D transformation.** The paper: without random views the generator has no reason to keep a
 #   turnable object. Here every fake in training was drawn at one view, and it shows: the images are far worse
-#   (KID {{ fact:ablation.no_random_views.kid }} against {{ fact:ablation.full.kid }}), only
-#   {{ fact:ablation.no_random_views.turning }} of identities turn, and its sweep above is a deforming blob; the
-#   rotation at test time still moves the picture, so its circular error stays below chance.
+#   (KID {{ fact:ablation.no_random_views.kid }} against {{ fact:ablation.full.kid }}), the commanded elevation is
+#   ignored (|r| {{ fact:ablation.no_random_views.elevation }} against {{ fact:ablation.full.elevation }}), and only
+#   {{ fact:ablation.no_random_views.turning }} of identities turn (full: {{ fact:ablation.full.turning }}). The
+#   rotation at test time still moves the picture — the volume it learnt has some depth — so its circular error
+#   ({{ fact:ablation.no_random_views.circ_error }}°) stays well below chance.
 # * **Traditional z input.** The paper: z fed to the first layer instead of through AdaIN disentangles identity
-#   from pose less well. Here it **turns better than the full model** (a lower circular error on every seed, and
-#   it follows elevation more closely), but keeps far less of the object: identity consistency
-#   {{ fact:ablation.traditional_z.identity }} against {{ fact:ablation.full.identity }}, and a higher KID on every
-#   seed. The circular score cannot see that: nearly the same car for every $z$ turns perfectly well.
+#   from pose less well. Here it loses the car: identity consistency {{ fact:ablation.traditional_z.identity }}
+#   against {{ fact:ablation.full.identity }} — nearly every frame of a sweep is another car — and with it the turn:
+#   {{ fact:ablation.traditional_z.turning }} of identities turning. (On the half turn, the recipe before this one,
+#   it turned *better* than the full model while losing the car just as much: the record,
+#   `docs/results/full_turn/README.md`.)
 # * **The bar of {{ fact:ablation.gap_bar }} is not met** (no random views: {{ fact:ablation.clears.no_random_views }}
-#   seeds; traditional z: {{ fact:ablation.clears.traditional_z }}). On a half turn there is room for it — a
-#   view-ignoring source scores {{ fact:ablation.chance_circ_score }}, so a perfect model is {{ fact:ablation.max_gap }}
-#   above chance — but no random views keeps a partial response and traditional z turns: identity consistency
-#   and KID separate the full model from both, not the turn.
+#   seeds; traditional z: {{ fact:ablation.clears.traditional_z }}), although a full circle leaves room for it — a
+#   view-ignoring source scores {{ fact:ablation.chance_circ_score }}, so a perfect model is
+#   {{ fact:ablation.max_gap }} above chance. Both variants keep a partial response that the circular reading,
+#   which fits each identity its own frame, scores at 22–38°: far from the full model in how many identities turn,
+#   but not 27° further in the mean. What separates the full model from both is the share of identities turning,
+#   identity consistency and KID.
 # * **KID** sits beside the pose readings because a generator can make good images while ignoring the view,
 #   and bad images while turning.
 # * **The identity loss and the style discriminator** are off in the `cpu` recipe; an ablation of the earlier
@@ -408,9 +425,9 @@ if gpu_results is not None:
 # * Every number needs its references: real renders (the best) and a view-ignoring source (chance). KID measures
 #   image quality only, and only as well as its features.
 # * The ablations switch one part at a time at one budget and three seeds. Without random 3D transformations the
-#   images are far worse and the turn mostly gone; with the traditional z input the turn is better but the cars
-#   lose their identity. The circular score alone does not separate them by {{ fact:ablation.gap_bar }} on every
-#   seed: identity consistency and KID do.
+#   images are far worse and the turn mostly gone; with the traditional z input the cars lose their identity
+#   and the turn with it. The circular score alone does not separate them by {{ fact:ablation.gap_bar }} on every
+#   seed: the share of identities turning, identity consistency and KID do.
 #
 # ## Questions
 #
@@ -426,12 +443,12 @@ if gpu_results is not None:
 # 4. Why is the noise floor computed by shuffling the frames of every sweep?
 #    <details><summary>Answer</summary>Shuffling keeps what the probe reads but breaks the link between command
 #    and image; a reading below the 95th percentile of the shuffles is no evidence of control.</details>
-# 5. On this half turn a view-ignoring source scores about {{ fact:references.chance_circ_score }} on the
-#    circular score $1 - \text{error}/90°$. Why not 0, and what would it score on a full circle?
+# 5. On this full circle a view-ignoring source scores about {{ fact:references.chance_circ_score }} on the
+#    circular score $1 - \text{error}/90°$. Why, and what would it score on a half turn (0…180°)?
 #    <details><summary>Answer</summary>A reading that never moves is off by the mean distance of the views from
-#    their middle, about a quarter of the range: some 48° on 0…180°; on a full circle it is off by about 90°: a
-#    score of about 0.</details>
-# 6. A generator draws $G(z, 180° - \theta)$ exactly like $G(z, \theta)$. Which number shows it?
+#    the one it reads, about a quarter of the range: about 90° on a full circle, a score of about 0; some 48° on
+#    0…180°, a score of about 0.46, so there a perfect model is only about 0.54 above chance.</details>
+# 6. A generator draws $G(z, 360° - \theta)$ exactly like $G(z, \theta)$. Which number shows it?
 #    <details><summary>Answer</summary>`fold_even` drops to about 0: the model folded its range about its middle
 #    instead of turning through it.</details>
 #

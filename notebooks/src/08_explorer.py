@@ -2,8 +2,8 @@
 # # Lesson 08 — Explore a trained HoloGAN
 #
 # The course ships a HoloGAN trained with the `cpu` recipe (lesson 06) on a CPU: synthetic cars seen from 20–40°
-# above, from azimuth 0° (front) through 90° (side) to 180° (back), through a compositing projection, with the official
-# 64 px losses plus pi-GAN's view head. It turns its cars:
+# above, all the way round — azimuth 0° (front) through 90° (side), 180° (back) and 270° (the other side) —
+# through a compositing projection, with the official 64 px losses plus pi-GAN's view head. It turns its cars:
 # lesson 07's pose probe reads the commanded azimuth back from its images with a circular error of
 # {{ fact:shipped.circ_error }}° (all numbers are printed in section 2). This lesson loads it — or any checkpoint of
 # yours, for example a CelebA run from a GPU — and plays with the three inputs HoloGAN separates:
@@ -83,11 +83,11 @@ rows = torch.cat([render_views(G, z, views) for z in codes])  # (6·7, 3, H, W)
 show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 
 # %% [markdown]
-# Every car turns the same way as the commanded azimuth grows, from a front view through a side view to a back
-# view, while its shape stays. The model picks its own frame: its 0° need not be the renderer's front view, and it may
+# Every car turns the same way as the commanded azimuth grows, round the whole circle — front, one side, back,
+# the other side — while its shape stays. The model picks its own frame: its 0° need not be the renderer's front view, and it may
 # turn the other way round (the `sign` below), which is as good; lesson 07 explains why the frame is free. The
-# images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — and the two end views, straight from the front
-# and straight from behind, come out worst, as vertical stripes (in the real renders of lesson 03b these are the
+# images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — and the views straight from the front
+# and straight from behind come out worst, as vertical stripes (in the real renders of lesson 03b these are the
 # narrowest outlines).
 # The pose probe of lesson 07 still reads the turn clearly (48 identities × 13 views; "null" is each number's noise
 # floor):
@@ -103,32 +103,15 @@ if CHECKPOINT == SHIPPED_CHECKPOINT and scores_file.exists():
 
 # %% [markdown]
 # On the circle the error is {{ fact:shipped.circ_error }}° with {{ fact:shipped.circ_turning }} of the identities
-# turning, and the fold test — {{ fact:shipped.fold_even }} between a view and its reflection about the middle of
-# the range, {{ fact:shipped.fold_mirror }} between a view's mirror image and that reflection — stays far from 0:
-# the model turns its cars rather than folding the range or drawing mirror images (lesson 07 explains both
-# readings).
+# turning, and the fold test stays far from 0 — {{ fact:shipped.fold_even }} between a view and its reflection
+# about the middle of the range, {{ fact:shipped.fold_half_turn }} between a view and the one half a turn away:
+# the model turns its cars rather than folding the circle or drawing the back like the front (lesson 07 explains
+# these readings, and why the third, against the mirror image, reads low even for real renders of a full circle).
+# In the strip above the views that come out as stripes, end-on, sit near 51° and 206° of command: the model's own
+# front is offset from the renderer's.
 #
-# The trained range is a half turn. Commanding azimuths past it — the other flank — asks for views the generator
-# was never asked to make look real:
-
-# %%
-wide = torch.arange(-135.0, 226.0, 45.0)  # 9 azimuths: from the other flank through the range and on round
-views_wide = torch.stack([wide, torch.full_like(wide, sum(EL) / 2)], 1)  # (9, 2)
-show_images(
-    torch.cat([render_views(G, z, views_wide) for z in codes[:3]]),
-    nrow=9,
-    scale=2.5,
-    labels=[f"{a:.0f}°" + (" (trained)" if AZ[0] <= a <= AZ[1] else "") for a in views_wide[:, 0]],
-)
-
-# %% [markdown]
-# Past the trained range the silhouette still changes with the command — the rotation is rigid by construction —
-# but the pictures break up: nothing asked those views to look real. Full circles (0…360°) were tried, at eye
-# level and from above, with and without the view head and with a range widened during training; none turned
-# within the CPU budget (the nearest, from above: 28.4° circular error, 38 % of identities turning);
-# `docs/results/full_turn/README.md` records their numbers.
-#
-# The recipe trains at elevations of 20–40° only. Commanding elevations from 0° (eye level) to 60°, most of them
+# The trained range is the whole circle, so every azimuth is a view the generator was asked to make look real.
+# The elevation is not: the recipe trains at 20–40° only. Commanding elevations from 0° (eye level) to 60°, most of them
 # never trained on, shows what the generator does with those views:
 
 # %%
@@ -168,8 +151,9 @@ show_images(torch.cat(grid), nrow=len(appearance_seeds), scale=2.5, labels=[f"ap
 # %% [markdown]
 # ## 4. A turntable GIF
 #
-# `turntable_views` goes there and back through the azimuth range (a seamless loop that stays where the model was
-# trained); `turntable_frames` renders them and `write_turntable_gif` saves a looping GIF.
+# `turntable_views` turns round a full circle — the shipped model's range — and goes there and back through a
+# narrower one (a seamless loop that stays where the model was trained); `turntable_frames` renders them and
+# `write_turntable_gif` saves a looping GIF.
 
 # %%
 from IPython.display import Image as IPImage
@@ -195,7 +179,7 @@ display(IPImage(data=gif.read_bytes(), format="gif"))
 # Sliders turn the object; **shape code** and **appearance** pick the two codes by seed (type a number); the
 # panel's **new shape** / **new appearance** buttons draw random ones; **write turntable GIF** saves the current
 # identity at the current elevation into `gif_dir`. The sliders span the azimuth and elevation ranges the
-# checkpoint was trained on, read from its config (`AZ`, `EL` above): for the shipped model azimuth 0…180° and
+# checkpoint was trained on, read from its config (`AZ`, `EL` above): for the shipped model azimuth 0…360° and
 # elevation 20…40°. A checkpoint trained at one elevation only (for example one of `--set
 # data.elevation_range=30,30`, the recipe before 2026-12-06's last change) would give its elevation slider nothing
 # to move: the cell below hides it then and keeps the elevation at that value.
@@ -271,7 +255,7 @@ plt.show()
 # about equally opaque (coverage flat across the image, even where the picture is background) and its expected
 # depth sits near the same slice everywhere: the opacity stayed close to where it started, so the unit composites
 # every pixel with nearly the same weights, falling off from the near slices to the far ones. That is still what
-# makes the half turn work: a fixed, near-weighted sum over depth cannot choose to draw a slice the rotation put
+# makes the turn work: a fixed, near-weighted sum over depth cannot choose to draw a slice the rotation put
 # at the back, so the picture can only change as fast as the rotated volume does — the official unit's free 1×1
 # convolution over stacked depth could, and from above it drew a shape that repeated every 90° of command
 # (`docs/results/full_turn/README.md`, "Seen from above"). The bird's-eye maps show the volume turning rigidly
@@ -326,25 +310,25 @@ print("library turntable, 8 frames:", turntable_views(8, (0.0, 180.0), 30.0)[:, 
 #
 # * A trained HoloGAN separates three inputs: the view only rotates the 3D features, $z_\text{shape}$ styles the
 #   3D layers and $z_\text{appearance}$ the 2D layers.
-# * The shipped model, trained with the `cpu` recipe, turns its cars through the trained range 0…180° seen from
-#   20–40° above (circular error {{ fact:shipped.circ_error }}°, no fold; elevation |r| {{ fact:shipped.elevation_r }});
-#   outside the views it was trained on (other elevations, azimuths past the range) nothing asked it to look real. The full circle did not turn on a CPU
-#   budget (`docs/results/full_turn/README.md`).
+# * The shipped model, trained with the `cpu` recipe, turns its cars all the way round (0…360°) seen from 20–40°
+#   above (circular error {{ fact:shipped.circ_error }}°, no fold; elevation |r| {{ fact:shipped.elevation_r }});
+#   at elevations outside the views it was trained on nothing asked it to look real.
 # * The explorer's sliders cover the trained azimuth and elevation ranges, read from the checkpoint's config; an
 #   elevation fixed in training is shown at its value, without a slider.
 # * `render_views` computes an identity's volume once and reruns only the rotation and what follows it; a
-#   there-and-back turntable makes a seamless GIF inside a limited range.
+#   turntable goes round a full circle and there and back inside a narrower range, so the GIF loops seamlessly.
 # * The projection weights per depth slice and the bird's-eye map of the volume show what training put into the
 #   3D features; for this model (section 6) the features spread over most of the volume rather than forming a
 #   car-shaped footprint, and the 2D layers after the projection do much of the drawing.
 #
 # ## Questions
 #
-# 1. Why does the turntable go there and back instead of round, and why divide by `frames` and not `frames - 1`?
-#    <details><summary>Answer</summary>The model was trained on 0…180° only, so a full circle would leave the
-#    trained views (and models trained on a full circle did not turn at the CPU budget: see
-#    `docs/results/full_turn/README.md`); with `frames` the last frame stops one step short of frame 0, so the loop
-#    closes without showing the same view twice.</details>
+# 1. The shipped model's turntable goes round; for a model trained on 0…180° it goes there and back. Why, and why
+#    divide by `frames` and not `frames - 1`?
+#    <details><summary>Answer</summary>Going round from 180° would leave the views a 0…180° model was trained
+#    on, so inside a narrower range the loop turns back at its ends; on a full circle 360° is 0° again, so going
+#    round stays inside. With `frames` the last frame stops one step short of frame 0, so the loop closes without
+#    showing the same view twice.</details>
 # 2. Why can `render_views` reuse one feature volume for all the views of an identity?
 #    <details><summary>Answer</summary>The view enters only at the rotation: everything before it depends on
 #    $z$ alone.</details>

@@ -191,7 +191,8 @@ print("rays turned by R see what rotate_volume + front-to-back compositing sees:
 # The course's own `cpu` recipe borrows this rule for HoloGAN's projection unit (`generator.projection=composite`,
 # `CompositingProjection`): an opacity per voxel of the rotated *feature* volume, the features composited front to
 # back, then HoloGAN's 1×1 convolution. Because that sum cannot choose which depth to draw, the picture can only
-# turn as fast as the volume does — what made the half turn from above work on a CPU (lessons 06 and 08).
+# turn as fast as the volume does — what made the half turn, and then the full circle, from above work on a CPU
+# (lessons 06 and 08).
 #
 # ## 3. GIRAFFE: compositing feature fields
 #
