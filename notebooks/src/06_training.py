@@ -163,8 +163,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # narrower than the paper's datasets:
 #
 # * **data**: the synthetic cars of lesson 03b (a distinct front and back, a light fixed in the world), seen from
-#   {{ fact:recipe.elevation }} above, azimuth all the way round (0° front, 90° a side, 180° back, 270° the
-#   other side), at 32 px;
+#   {{ fact:recipe.elevation }} above, azimuth all the way round (0° front, 180° back), at 32 px;
 # * **projection**: the volume is composited front to back (lesson 09) instead of the official learnt 1×1
 #   convolution over the stacked depth — a projection that can only draw what the rotated volume holds;
 # * **losses**: the official 64 px ones — no identity loss, no style discriminator ($\lambda_{id} = \lambda_s = 0$)
@@ -175,7 +174,7 @@ with tempfile.TemporaryDirectory() as tmp:
 #   falling linearly to zero (the official code's schedule, which it computes but never applies).
 #
 # Each part earns its place in the record (`docs/results/full_turn/README.md`, the lever rows): with R1 the turn
-# appears in nearly every run, and a rate already falling keeps it; from above, the outline of a view differs
+# appears in nearly every run, and a falling rate settles it and keeps it; from above, the outline of a view differs
 # from its half-turn partner's (lesson 03b); the official learnt projection, from above, drew a picture that
 # repeats every 90° of command (a fold), which the compositing projection cannot draw; and the longer schedule
 # lets the cars keep their look through the turn: identity consistency falls while the turn arrives and recovers
@@ -294,8 +293,7 @@ print("GIFs:", *[p.name for p in runs.sweep_gifs(RUN_DIR) if p.name.startswith("
 #
 # * **on the circle** (first line) — the mean angle between the read azimuth and the commanded one, the shortest
 #   way round, after fitting one direction for the run and one frame offset per identity; an identity *turns*
-#   when its own error is at most 20°, and the score $1 - \text{error}/90°$ is 1 for a perfect turn and about 0 at
-#   chance;
+#   when its own error is at most 20°; the score $1 - \text{error}/90°$ is 1 for a perfect turn, ~0 at chance;
 # * **the fold test** (second line) — is $G(z, \theta)$ a different image from $G(z, \theta')$, the view reflected
 #   about the middle of the range ($\theta' = 360° - \theta$ here), is its mirror image different from
 #   $G(z, \theta')$, and is $G(z, \theta)$ different from $G(z, \theta + 180°)$? Distances divided by those of
@@ -410,8 +408,7 @@ if gpu_results is not None:
 #   $\lambda_s$, $\lambda_{id}$ and $\lambda_v$; the `cpu` recipe sets the first two to 0, as the official 64 px code
 #   does, and adds pi-GAN's view head ($\lambda_v = 1$), which reads back only the views sampled for the fakes.
 # * The `cpu` recipe turns cars all the way round, seen from {{ fact:recipe.elevation }} above, through a
-#   compositing projection; at eye level nothing wider than a quarter turn turned at this budget
-#   (`docs/results/full_turn/README.md`).
+#   compositing projection; at eye level nothing wider than a quarter turn turned (the record).
 # * `Trainer.fit()` runs the same step and adds resumable checkpoints, metrics, samples and view sweeps; the
 #   pose probe of lesson 07 tells whether a run learnt to turn.
 #

@@ -190,8 +190,7 @@ for name, reading in (("turning", turning), ("folded", folded), ("quarter turn",
     print(f"{name:12s}: circular error {r.error:5.1f}°, score {r.score:.2f}, sign {r.sign:+d}, turning {r.turning:.0%}")
 
 # %% [markdown]
-# A car turning at the commanded rate reads 0° whatever its own frame and direction; a turn that folds back on
-# itself cannot be fitted by any offset.
+# A car turning at the commanded rate reads 0° whatever its own frame and direction; a fold fits no offset.
 #
 # The **fold test** looks at the pictures, without a probe. For each identity it compares $G(z, \theta)$ with
 # $G(z, \theta')$, $\theta'$ reflected about the middle of the range ($360° - \theta$ on 0…360°, $180° - \theta$
@@ -199,11 +198,8 @@ for name, reading in (("turning", turning), ("folded", folded), ("quarter turn",
 # between two random views of the identity. `fold_even` near 0: the generator draws a view and its reflection
 # alike (it folded its range); `fold_mirror` near 0: it draws mirror images instead of turning; on full circles
 # `fold_half_turn` compares $\theta$ with $\theta + 180°$ (near 0: the back drawn like the front). A rigid turn
-# keeps `fold_even` and `fold_half_turn` well above 0. `fold_mirror` depends on the range: on 0…180° there is no
-# mirror pair and a rigid turn keeps it well above 0, but on a full circle the view at $360° - \theta$ of a
-# left–right symmetric car *is* nearly the mirror image of the view at $\theta$, so real renders read it low
-# there; a generator's own frame is offset from the car's plane of symmetry, so read it against the real renders
-# of section 4.
+# keeps `fold_even` and `fold_half_turn` well above 0, but on a full circle real renders read `fold_mirror` low:
+# there the view at $360° - \theta$ of a symmetric car *is* nearly the mirror of the view at $\theta$.
 #
 # ## 4. Calibration: what do "good" and "chance" look like?
 #
@@ -235,18 +231,13 @@ plt.show()
 
 # %% [markdown]
 # On the circle real renders read {{ fact:references.real_circ_error }}° and the view-ignoring source
-# {{ fact:references.chance_circ_error }}° (the numbers quoted here are from
-# `docs/results/full_turn/references_cpu_recipe.json`): a reading that never changes is off by the mean distance
-# of the commanded views from the one it reads, about a quarter of the circle, so on a full circle the score
-# $1 - \text{error}/90°$ runs from about {{ fact:references.chance_circ_score }} (chance) to 1. (On a narrower
-# range chance is nearer: 48.5° for 13 even views of 0…180°, 25.0° for the 9 views of 0…90° in the check above,
-# the chance its third case prints. The linear fit's error, {{ fact:references.real_error }}° for real renders
-# against {{ fact:references.chance_error }}° at chance, is blunt on a full circle: a line cannot wrap round.) The
-# real renders' fold test is the target for a rigid turn: {{ fact:references.real_fold_even }} against the
-# reflected view, {{ fact:references.real_fold_half_turn }} against the view half a turn away, and
-# {{ fact:references.real_fold_mirror }} against the mirror image (low, as section 3 explains; the view-ignoring
-# source: 0 against the reflected view). The elevation sweeps span the recipe's 20–40° (real renders: |r|
-# {{ fact:references.real_elevation_r }}). A generator's numbers mean something only between these rows.
+# {{ fact:references.chance_circ_error }}° (`docs/results/full_turn/references_cpu_recipe.json`): a reading that
+# never changes is off by about a quarter of the range, so on a full circle the score $1 - \text{error}/90°$ runs
+# from about {{ fact:references.chance_circ_score }} to 1 (on 0…180° chance is 48.5°; on the 9 views of 0…90° above,
+# 25.0°). The linear fit is blunt on a circle: a line cannot wrap round. Real renders' fold test:
+# {{ fact:references.real_fold_even }} (reflected view), {{ fact:references.real_fold_half_turn }} (half a turn
+# away), {{ fact:references.real_fold_mirror }} (mirror image); elevation |r| {{ fact:references.real_elevation_r }}
+# over the recipe's 20–40°. A generator's numbers mean something only between these rows.
 #
 # **The shipped model** (`hologan_lesson/assets/synthetic_cpu.pt`, the `cpu` recipe, {{ fact:shipped.step }}
 # steps), read by the same probe on the same kind of sweeps:
@@ -261,13 +252,10 @@ print(format_control(shipped_scores))
 # On the circle its error is {{ fact:shipped.circ_error }}° (noise floor {{ fact:shipped.circ_null }}°) with
 # {{ fact:shipped.circ_turning }} of its identities turning; the fold test — {{ fact:shipped.fold_even }} against
 # the reflected view, {{ fact:shipped.fold_half_turn }} against the view half a turn away — is far from 0: it
-# turns its cars instead of folding the circle or drawing the back like the front. Its mirror reading,
-# {{ fact:shipped.fold_mirror }}, is higher than the real renders' {{ fact:references.real_fold_mirror }} because
-# its own frame is offset from the car's plane of symmetry (section 3). The linear fit (|r|
-# {{ fact:shipped.azimuth_r }}) is blunt here: a line cannot follow a turn that wraps round, which is why the
-# circular reading exists. Its identity consistency is {{ fact:shipped.identity }}, and it follows the commanded
-# elevation with |r| {{ fact:shipped.elevation_r }} (0.7 or more, with the sign of a rigid turn, counts as reading
-# elevation).
+# turns its cars instead of folding the circle or drawing the back like the front (its mirror reading is higher
+# than the real renders' because its own frame is offset from the car's plane of symmetry). Identity consistency
+# {{ fact:shipped.identity }}; elevation |r| {{ fact:shipped.elevation_r }} (0.7 or more, with the sign of a
+# rigid turn, counts as reading elevation).
 #
 # ## 5. KID and FID
 #
@@ -378,22 +366,18 @@ print(seed_summary(rows))
 #   turnable object. Here every fake in training was drawn at one view, and it shows: the images are far worse
 #   (KID {{ fact:ablation.no_random_views.kid }} against {{ fact:ablation.full.kid }}), the commanded elevation is
 #   ignored (|r| {{ fact:ablation.no_random_views.elevation }} against {{ fact:ablation.full.elevation }}), and only
-#   {{ fact:ablation.no_random_views.turning }} of identities turn (full: {{ fact:ablation.full.turning }}). The
-#   rotation at test time still moves the picture — the volume it learnt has some depth — so its circular error
-#   ({{ fact:ablation.no_random_views.circ_error }}°) stays well below chance.
+#   {{ fact:ablation.no_random_views.turning }} of identities turn (full: {{ fact:ablation.full.turning }}); the
+#   rotation at test time still moves the picture, so its error stays below chance.
 # * **Traditional z input.** The paper: z fed to the first layer instead of through AdaIN disentangles identity
 #   from pose less well. Here it loses the car: identity consistency {{ fact:ablation.traditional_z.identity }}
 #   against {{ fact:ablation.full.identity }} — nearly every frame of a sweep is another car — and with it the turn:
-#   {{ fact:ablation.traditional_z.turning }} of identities turning. (On the half turn, the recipe before this one,
-#   it turned *better* than the full model while losing the car just as much: the record,
-#   `docs/results/full_turn/README.md`.)
+#   {{ fact:ablation.traditional_z.turning }} of identities turning (on the half turn it turned *better* than the
+#   full model while losing the car just as much: the record).
 # * **The bar of {{ fact:ablation.gap_bar }} is not met** (no random views: {{ fact:ablation.clears.no_random_views }}
 #   seeds; traditional z: {{ fact:ablation.clears.traditional_z }}), although a full circle leaves room for it — a
 #   view-ignoring source scores {{ fact:ablation.chance_circ_score }}, so a perfect model is
-#   {{ fact:ablation.max_gap }} above chance. Both variants keep a partial response that the circular reading,
-#   which fits each identity its own frame, scores at 22–38°: far from the full model in how many identities turn,
-#   but not 27° further in the mean. What separates the full model from both is the share of identities turning,
-#   identity consistency and KID.
+#   {{ fact:ablation.max_gap }} above chance: the circular reading, one frame per identity, scores both variants'
+#   partial responses at 22–38°. The share of identities turning, identity and KID separate them.
 # * **KID** sits beside the pose readings because a generator can make good images while ignoring the view,
 #   and bad images while turning.
 # * **The identity loss and the style discriminator** are off in the `cpu` recipe; an ablation of the earlier
@@ -445,9 +429,8 @@ if gpu_results is not None:
 #    and image; a reading below the 95th percentile of the shuffles is no evidence of control.</details>
 # 5. On this full circle a view-ignoring source scores about {{ fact:references.chance_circ_score }} on the
 #    circular score $1 - \text{error}/90°$. Why, and what would it score on a half turn (0…180°)?
-#    <details><summary>Answer</summary>A reading that never moves is off by the mean distance of the views from
-#    the one it reads, about a quarter of the range: about 90° on a full circle, a score of about 0; some 48° on
-#    0…180°, a score of about 0.46, so there a perfect model is only about 0.54 above chance.</details>
+#    <details><summary>Answer</summary>A fixed reading is off by about a quarter of the range: ~90° on a full
+#    circle (score ~0), ~48° on 0…180° (score ~0.46: a perfect model is only ~0.54 above chance).</details>
 # 6. A generator draws $G(z, 360° - \theta)$ exactly like $G(z, \theta)$. Which number shows it?
 #    <details><summary>Answer</summary>`fold_even` drops to about 0: the model folded its range about its middle
 #    instead of turning through it.</details>
