@@ -32,10 +32,9 @@ from measure import describe_device, median_ms  # noqa: E402
 from train_step import RandomImages  # noqa: E402
 
 from hologan_lesson.config import ConfigError, RunConfig, make_config  # noqa: E402
+from hologan_lesson.lessons.facts import DEMO_TIMING  # noqa: E402  (demo timed in a fresh clone)
 from hologan_lesson.train import Trainer  # noqa: E402
 
-# the demo's training time on 2 idle threads, as recorded in a fresh clone (docs/results/full_turn/demo_timing.json)
-DEMO_TIMING = Path(__file__).resolve().parents[1] / "docs" / "results" / "full_turn" / "demo_timing.json"
 DEMO_TRAIN_MINUTES = round(json.loads(DEMO_TIMING.read_text())["train_seconds"] / 60, 2)
 
 

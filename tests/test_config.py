@@ -108,7 +108,7 @@ def test_cpu_preset_is_the_pose_emergence_recipe_and_keeps_it_for_its_own_datase
     assert cfg.data.elevation_range == (20.0, 40.0) and cfg.generator.projection == "composite"  # seen from above
     assert cfg.loss.identity_weight == 0 and cfg.loss.style_weight == 0 and not cfg.discriminator.style_heads
     assert cfg.discriminator.view_head and cfg.loss.view_weight > 0  # pi-GAN's view head
-    assert cfg.loss.r1_weight == 10 and cfg.train.lr_decay and cfg.train.steps == 2000  # what holds the turn
+    assert cfg.loss.r1_weight == 10 and cfg.train.lr_decay and cfg.train.steps == 2400  # what holds the turn
     other = make_config("cpu", "celeba")  # another dataset brings its own pose range and no family filter
     assert other.data.families == () and other.data.elevation_range == (-20.0, 20.0)
     assert make_config("cpu", overrides=["data.families=car,mug"]).data.families == ("car", "mug")
