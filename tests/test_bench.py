@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from hologan_lesson.lessons.facts import DEMO_TIMING
+
 MODES = ("fp32", "bf16", "bf16+cl", "bf16+cl+compile", "bf16+cl+cudagraphs")
 ROOT = Path(__file__).resolve().parents[1]
 NUMERIC = ("ms/it", "img/s", "ms/it_G×2", "img/s_G×2", "peak_MiB", "TFLOP/s", "%peak")
@@ -127,7 +129,7 @@ def test_cpu_recipe_bench_times_eager_and_compiled_steps(tmp_path):
     payload = json.loads(out.read_text())
     assert payload["overrides"] == ["discriminator.view_mirror=true", "loss.r1_weight=0"]
     assert "overrides: discriminator.view_mirror=true loss.r1_weight=0" in proc.stdout
-    timing = json.loads((ROOT / "docs" / "results" / "full_turn" / "demo_timing.json").read_text())
+    timing = json.loads(DEMO_TIMING.read_text())
     assert payload["demo_train_minutes"] == pytest.approx(timing["train_seconds"] / 60, abs=0.05)  # the recorded demo
     rows = payload["rows"]
     assert [(r["mode"], r["threads"]) for r in rows] == [("eager", 1), ("compile", 1)]

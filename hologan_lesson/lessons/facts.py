@@ -122,7 +122,7 @@ def _recipe():
     return make_config("cpu")
 
 
-ROBUSTNESS = RESULTS / "robustness_circle_el20_40_2000.csv"
+ROBUSTNESS = RESULTS / "robustness_circle_el20_40_2400.csv"
 
 
 # robustness sweeps of the recipe with one part put back (tools/robustness_sweep.py --record ... --name ...), all

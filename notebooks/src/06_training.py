@@ -192,7 +192,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # turned (folding seeds: {{ fact:robustness.folding_seeds }}), {{ fact:robustness.identity_80 }} kept identity
 # consistency at 0.8 or more, and
 # {{ fact:robustness.elevation_rigid }} read elevation rigidly (|r| ≥ 0.7 with the sign of a rigid turn;
-# `docs/results/full_turn/robustness_circle_el20_40_2000.csv`). By default the lesson shows the run the course
+# `docs/results/full_turn/robustness_circle_el20_40_2400.csv`). By default the lesson shows the run the course
 # ships (`hologan_lesson.shipped.DEMO_RUN`: the files of one `demo` run, trained on two threads). Set
 # `TRAIN_NOW = True` to train your own here instead (or run `python -m hologan_lesson demo` in a terminal). In
 # the `ci` profile (the tests) a few steps of the tiny preset run instead, so the pictures there are noise.

@@ -87,7 +87,7 @@ show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 # the other side — while its shape stays. The model picks its own frame: its 0° need not be the renderer's front view, and it may
 # turn the other way round (the `sign` below), which is as good; lesson 07 explains why the frame is free. The
 # images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — and the views straight from the front
-# and straight from behind come out worst, as vertical stripes (in the real renders of lesson 03b these are the
+# and straight from behind come out worst, as blocky narrow shapes (in the real renders of lesson 03b these are the
 # narrowest outlines).
 # The pose probe of lesson 07 still reads the turn clearly (48 identities × 13 views; "null" is each number's noise
 # floor):
@@ -107,8 +107,8 @@ if CHECKPOINT == SHIPPED_CHECKPOINT and scores_file.exists():
 # about the middle of the range, {{ fact:shipped.fold_half_turn }} between a view and the one half a turn away:
 # the model turns its cars rather than folding the circle or drawing the back like the front (lesson 07 explains
 # these readings, and why the third, against the mirror image, reads low even for real renders of a full circle).
-# In the strip above the views that come out as stripes, end-on, sit near 51° and 206° of command: the model's own
-# front is offset from the renderer's.
+# In the strip above the narrow, end-on views — the least sharp of the turn — sit near 51° and 206° of command: the
+# model's own front is offset from the renderer's.
 #
 # The trained range is the whole circle, so every azimuth is a view the generator was asked to make look real.
 # The elevation is not: the recipe trains at 20–40° only. Commanding elevations from 0° (eye level) to 60°, most of them
