@@ -1,6 +1,7 @@
 """The ablate command: one run folder per variant, a table row per variant, resume and skip, clear errors."""
 
 import csv
+import dataclasses
 import json
 import shutil
 
@@ -117,6 +118,16 @@ def test_errors_are_one_line(ablation, capsys, tmp_path):
     with pytest.raises(ConfigError, match="choose from"):
         parse_only("full,everything")
     assert parse_only("no_style_disc,full") == ["full", "no_style_disc"]  # table order, not typing order
+
+
+def test_a_finished_run_kept_with_fewer_checkpoints_still_counts(ablation):
+    cfg = variant_config(VARIANTS["full"], "ci", overrides=TRAIN[1::2])
+    assert run_status(ablation / "full", cfg) == "done"
+    fewer = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, keep_checkpoints=1))
+    assert run_status(ablation / "full", fewer) == "done"  # retention changes no weight
+    longer = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, steps=cfg.train.steps + 1))
+    with pytest.raises(ConfigError, match=r"train.steps: 2 != 3"):
+        run_status(ablation / "full", longer)
 
 
 def test_stale_folder_without_checkpoint_starts_over(data_root, tmp_path):

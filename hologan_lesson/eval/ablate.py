@@ -135,7 +135,7 @@ def run_status(run_dir: Path, cfg: RunConfig) -> str:
         return "new"
     if runs.is_run_folder(run_dir):
         saved = runs.load_run_config(run_dir)
-        if to_dict(saved) != to_dict(cfg):
+        if _trajectory(saved) != _trajectory(cfg):
             raise ConfigError(
                 f"{run_dir} was trained with a different config than this ablation asks for "
                 f"({_config_difference(saved, cfg)}); choose another --out or delete that folder"
@@ -146,8 +146,15 @@ def run_status(run_dir: Path, cfg: RunConfig) -> str:
     return "done" if newest[0] >= cfg.train.steps else "partial"
 
 
+def _trajectory(cfg: RunConfig) -> dict:
+    """The config as a dict, less what changes no weight of the run (how many checkpoints are kept)."""
+    d = to_dict(cfg)
+    d["train"] = {k: v for k, v in d["train"].items() if k != "keep_checkpoints"}
+    return d
+
+
 def _config_difference(a: RunConfig, b: RunConfig) -> str:
-    da, db = to_dict(a), to_dict(b)
+    da, db = _trajectory(a), _trajectory(b)
     diffs = []
     for section in da:
         if isinstance(da[section], dict):

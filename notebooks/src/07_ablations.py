@@ -313,8 +313,8 @@ for v in VARIANTS.values():
 #
 # **The ablation stored with the course** (`shipped.ABLATION`): the paper's three configurations × seeds
 # {{ fact:ablation.seeds }} of the `cpu` recipe, {{ fact:ablation.steps }} steps each, trained on a 2-core CPU two
-# runs at a time, one thread each (about 10 minutes per run; the full model's runs are the robustness sweep's
-# one-thread runs of the same seeds), scored with KID on 2,000 + 2,000 images with probe features.
+# runs at a time, one thread each (11–12 minutes per run; the full runs are the robustness sweep's one-thread
+# runs), scored with KID on 2,000 + 2,000 images with probe features.
 # `RUN_ABLATION = True` trains it again here (9 runs, about 7 minutes each on two threads, then the scoring; `gpu`:
 # the `gpu` preset for 10,000 steps with Inception features; `ci`: a few steps of three variants, noise).
 
@@ -370,14 +370,14 @@ print(seed_summary(rows))
 #   rotation at test time still moves the picture, so its error stays below chance.
 # * **Traditional z input.** The paper: z fed to the first layer instead of through AdaIN disentangles identity
 #   from pose less well. Here it loses the car: identity consistency {{ fact:ablation.traditional_z.identity }}
-#   against {{ fact:ablation.full.identity }} — nearly every frame of a sweep is another car — and with it the turn:
-#   {{ fact:ablation.traditional_z.turning }} of identities turning (on the half turn it turned *better* than the
-#   full model while losing the car just as much: the record).
+#   against {{ fact:ablation.full.identity }} (each frame another car) and mostly the turn: {{ fact:ablation.traditional_z.turning }}
+#   turning; where most turn, the car still changes, as on the half turn, which it turned *better* (the record).
 # * **The bar of {{ fact:ablation.gap_bar }} is not met** (no random views: {{ fact:ablation.clears.no_random_views }}
 #   seeds; traditional z: {{ fact:ablation.clears.traditional_z }}), although a full circle leaves room for it — a
 #   view-ignoring source scores {{ fact:ablation.chance_circ_score }}, so a perfect model is
 #   {{ fact:ablation.max_gap }} above chance: the circular reading, one frame per identity, scores both variants'
-#   partial responses at 22–38°. The share of identities turning, identity and KID separate them.
+#   partial responses at 19–40° and cannot see a car that changes as it turns (a shuffled-identity source reads
+#   like real renders). The share of identities turning, identity and KID separate them.
 # * **KID** sits beside the pose readings because a generator can make good images while ignoring the view,
 #   and bad images while turning.
 # * **The identity loss and the style discriminator** are off in the `cpu` recipe; an ablation of the earlier
@@ -410,7 +410,7 @@ if gpu_results is not None:
 #   image quality only, and only as well as its features.
 # * The ablations switch one part at a time at one budget and three seeds. Without random 3D transformations the
 #   images are far worse and the turn mostly gone; with the traditional z input the cars lose their identity
-#   and the turn with it. The circular score alone does not separate them by {{ fact:ablation.gap_bar }} on every
+#   and mostly the turn with it. The circular score alone does not separate them by {{ fact:ablation.gap_bar }} on every
 #   seed: the share of identities turning, identity consistency and KID do.
 #
 # ## Questions
