@@ -100,16 +100,17 @@ display(Markdown("\n".join(rows)))
 # The paper turns cars through a full circle of azimuth with about 35° of elevation. On two CPU cores this
 # course reaches the full circle with a narrower slice of elevation, and says so:
 #
-# * **What turns.** The `cpu` recipe (lesson 06) — synthetic cars seen from {{ fact:recipe.elevation }} above all
-#   the way round (0° front, 90° side, 180° back, 270° the other side), 32 px, a projection unit that composites the volume front to
-#   back (lesson 09), the official 64 px losses plus two additions borrowed from pi-GAN (a discriminator head
-#   that reads back the view each generated image was drawn at, and an R1 penalty on the discriminator),
-#   trained {{ fact:recipe.steps }} steps with a learning rate that decays over the second half. Trained from scratch with seeds
+# * **What turns.** The `cpu` recipe (lesson 06) — synthetic cars seen from {{ fact:recipe.elevation }} above all the
+#   way round (0° front, 90° side, 180° back, 270° the other side), 32 px, a projection unit that composites the volume
+#   front to back (lesson 09), the official 64 px losses plus two additions borrowed from pi-GAN (a discriminator head
+#   that reads back the view each generated image was drawn at, and an R1 penalty on the discriminator), trained
+#   {{ fact:recipe.steps }} steps with a learning rate that decays over the second half. Trained from scratch with seeds
 #   {{ fact:robustness.seeds }} on 1 or 2 threads, {{ fact:robustness.turned }} runs turned, unsupervised
-#   (`docs/results/full_turn/README.md`). How well a car keeps its look through the turn — its identity
-#   consistency, 1 for a perfect turn of the same car — ranges over {{ fact:robustness.identity }} in those runs
-#   ({{ fact:robustness.identity_80 }} at 0.8 or more; real renders of the same sweeps: {{ fact:references.real_identity }}), and
-#   {{ fact:robustness.elevation_rigid }} runs follow the commanded elevation rigidly (|r| ≥ 0.7).
+#   (`docs/results/full_turn/README.md`). How well a car keeps its look through the turn — its identity consistency, 1
+#   for a perfect turn of the same car — ranges over {{ fact:robustness.identity }} in those runs
+#   ({{ fact:robustness.identity_80 }} at 0.8 or more; real renders of the same sweeps:
+#   {{ fact:references.real_identity }}), and {{ fact:robustness.elevation_rigid }} runs follow the commanded elevation
+#   rigidly (|r| ≥ 0.7).
 # * **Why from above.** At eye level a car's outline at θ and at 180° − θ is the same (lesson 03b shows it), so
 #   front → side → back must be drawn in colour, which these small generators did not learn; at eye level only a
 #   quarter turn (0° → 90°) turned. Seen from above the outline tells the two views apart.
@@ -118,7 +119,8 @@ display(Markdown("\n".join(rows)))
 #   half turn with bolder lamps, a network twice as wide, HoloGAN's own style discriminator or identity loss, or
 #   even — as a labelled contrast, not a recipe — the real images' true poses taught to the discriminator. The
 #   elevation range is 20°, not the paper's ~35° (10–45° turned in 4 of 4 screening runs, too few to make it the
-#   recipe), and synthetic chairs, the paper's second family, turn a quarter turn at eye level and not further. These results are recorded with their numbers in
+#   recipe), and synthetic chairs, the paper's second family, turn a quarter turn at eye level and not further.
+#   These results are recorded with their numbers in
 #   [`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md).
 #
 # ## Check your environment

@@ -109,10 +109,10 @@ plt.show()
 # ## 2. The data the `cpu` recipe trains on
 #
 # The recipe that `python -m hologan_lesson demo` trains (lesson 06), and that the shipped model was trained with,
-# uses a slice of this data: **one family, cars, seen from 20° to 40° above, with azimuth all the way round, from
-# 0° (the front) through 90° (a side), 180° (the back) and 270° (the other side)**, at 32 px. Its configuration says so; here are images
-# drawn exactly as that training set draws them (the same renderer, ranges and families; the cached set holds
-# 20,000 of them):
+# uses a slice of this data: **one family, cars, seen from 20° to 40° above, with azimuth all the way round, from 0°
+# (the front) through 90° (a side), 180° (the back) and 270° (the other side)**, at 32 px. Its configuration says so;
+# here are images drawn exactly as that training set draws them (the same renderer, ranges and families; the cached
+# set holds 20,000 of them):
 
 # %%
 from hologan_lesson.config import make_config

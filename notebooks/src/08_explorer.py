@@ -83,12 +83,12 @@ rows = torch.cat([render_views(G, z, views) for z in codes])  # (6·7, 3, H, W)
 show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 
 # %% [markdown]
-# Every car turns the same way as the commanded azimuth grows, round the whole circle — front, one side, back,
-# the other side — while its shape stays. The model picks its own frame: its 0° need not be the renderer's front view, and it may
-# turn the other way round (the `sign` below), which is as good; lesson 07 explains why the frame is free. The
-# images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — and the views straight from the front
-# and straight from behind come out worst, as blocky narrow shapes (in the real renders of lesson 03b these are the
-# narrowest outlines).
+# Every car turns the same way as the commanded azimuth grows, round the whole circle — front, one side, back, the
+# other side — while its shape stays. The model picks its own frame: its 0° need not be the renderer's front view, and
+# it may turn the other way round (the `sign` below), which is as good; lesson 07 explains why the frame is free. The
+# images are blurry — 32 px and {{ fact:shipped.step }} CPU steps — and the views straight from the front and straight
+# from behind come out worst, as blocky narrow shapes (in the real renders of lesson 03b these are the narrowest
+# outlines).
 # The pose probe of lesson 07 still reads the turn clearly (48 identities × 13 views; "null" is each number's noise
 # floor):
 
