@@ -134,7 +134,7 @@ LEVER_BASELINE = "robustness_1200.csv"
 @cache
 def _robustness_rows(name: str | None = None) -> tuple[dict[str, str], ...]:
     """A robustness sweep's rows: the recipe's (``ROBUSTNESS``), or the file ``name`` beside it."""
-    with open(ROBUSTNESS if name is None else RESULTS / name, newline="") as f:
+    with open(ROBUSTNESS if name is None else ROBUSTNESS.with_name(name), newline="") as f:
         return tuple(csv.DictReader(f))
 
 
