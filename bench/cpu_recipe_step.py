@@ -88,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             recipe_config(compiled, args.set)
         except ConfigError as err:
-            ap.error(f"{err} (here: change a setting with --set, e.g. --set loss.r1_weight=0; --modes eager times "
-                     "eager only, as train.compile=false would)")
+            ap.error(
+                f"{err} (here: change a setting with --set, e.g. --set loss.r1_weight=0; --modes eager times "
+                "eager only, as train.compile=false would)"
+            )
     device = describe_device(torch.device("cpu"))
     print(f"device: {device}; torch {torch.__version__}; python {platform.python_version()}")
     print("step: `cpu` preset, 32 px, batch 16, 1 D step + 2 G steps; random images in memory")

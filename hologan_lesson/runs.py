@@ -231,8 +231,7 @@ def export_generator(source: str | Path, dest: str | Path, half: bool = False) -
         raise ConfigError(f"{dest} already exists; remove it first or choose another path")
     state = load_checkpoint(source)
     generator = {
-        k: (v.half() if half and v.is_floating_point() else v).contiguous()
-        for k, v in generator_weights(state).items()
+        k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in generator_weights(state).items()
     }
     return save_checkpoint({"step": state["step"], "config": state["config"], "generator": generator}, dest)
 

@@ -20,12 +20,22 @@ ROWS = [
     _row("with_identity_loss", 1, 9.0, 1.0, 0.60, 0.040),
     {"kind": "reference", "variant": "real_renders", "label": "real renders", "seed": None},
 ]
+REAL = {"kind": "reference", "variant": "real_renders", "label": "real renders", "seed": None,
+        "azimuth_circ_score": 0.99}  # fmt: skip
 
 
 def test_seed_summary_reads_the_circle_and_the_margin():
     text = seed_summary(ROWS)
     assert "full                          circular error 9.0° / 27.0°, identities turning 100% / 20%" in text
     assert "full minus with_identity_loss, score 1 - err/90 per seed: +0.10 / -0.20" in text
+
+
+def test_seed_summary_reads_the_room_real_renders_leave():
+    assert "real renders minus" not in seed_summary(ROWS)  # a reference row without a circular score: no line
+    text = seed_summary([*ROWS[:4], REAL])
+    # 0.99 - (1 - 18/90) and 0.99 - (1 - 9/90): the most a perfect generator could lead the variant by, per seed
+    assert "real renders minus with_identity_loss (the most any generator could lead by): +0.19 / +0.09" in text
+    assert "real renders minus full" not in text
 
 
 def test_seed_summary_falls_back_to_r_for_older_tables():

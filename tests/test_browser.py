@@ -74,6 +74,10 @@ def lab(tmp_path_factory):
         nbformat.write(nb, folder / f"{stem}.ipynb")
     port, token = free_port(), secrets.token_hex(16)
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    # No "get notified about Jupyter news?" toast over the saved screenshot, and no request to the news feed
+    notification = runtime / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     env.update(
         HOLOGAN_PROFILE="ci",

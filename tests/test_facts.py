@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import re
 from pathlib import Path
@@ -39,6 +40,27 @@ def test_facts_follow_the_stored_table(tmp_path, monkeypatch):
     facts._ablation_rows.cache_clear()
     try:
         assert facts.fact("ablation.chance_error") == "31.0"
+    finally:
+        facts._ablation_rows.cache_clear()
+
+
+def test_room_is_measured_from_the_real_renders(tmp_path, monkeypatch):
+    """The margin any generator could reach over a variant follows the real renders' stored score."""
+    rows = list(csv.DictReader((facts.shipped.ABLATION / "results.csv").open()))
+    for r in rows:
+        if r["variant"] == "real_renders":
+            r["azimuth_circ_score"] = "1.0"
+        elif r["variant"] == "traditional_z":
+            r["azimuth_circ_score"] = "0.5"
+    with (tmp_path / "results.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    monkeypatch.setattr(facts.shipped, "ABLATION", tmp_path)
+    facts._ablation_rows.cache_clear()
+    try:
+        assert facts.fact("ablation.room.traditional_z") == "+0.50 / +0.50 / +0.50"
+        assert facts.fact("ablation.reachable.traditional_z") == "3 of 3"
     finally:
         facts._ablation_rows.cache_clear()
 

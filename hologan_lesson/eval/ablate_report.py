@@ -165,7 +165,27 @@ def seed_summary(rows: Sequence[dict[str, Any]]) -> str:
             lines.append(
                 f"full minus {runs_of[0]['label']}, {what} per seed: " + " / ".join(format_gap(g) for g in gaps)
             )
+    real = real_renders_score(rows) if circular else None
+    if real is not None:
+        for name, runs_of in by_variant.items():
+            if name != "full":
+                room = [real - r[key] for r in runs_of]
+                lines.append(
+                    f"real renders minus {runs_of[0]['label']} (the most any generator could lead by): "
+                    + " / ".join(format_gap(g) for g in room)
+                )
     return "\n".join(lines)
+
+
+def real_renders_score(rows: Sequence[dict[str, Any]]) -> float | None:
+    """The real renders' circular score (1 - err/90) from the table's reference rows, or None without one.
+
+    Real renders of the sweeps are the best any generator can be read as, so a variant's score subtracted from it
+    is the largest margin the full model could reach over that variant."""
+    for r in rows:
+        if r["kind"] == "reference" and r["variant"] == "real_renders" and r.get("azimuth_circ_score") is not None:
+            return float(r["azimuth_circ_score"])
+    return None
 
 
 PART_READINGS = (  # (column, label, format, lower is better)

@@ -85,6 +85,12 @@ def _score_gaps(variant: str, folder: Path) -> list[float]:
     return [a - b for a, b in zip(full, other)]
 
 
+def _room(variant: str, folder: Path) -> list[float]:
+    """Per seed, the real renders' circular score minus ``variant``'s: the most any generator could lead it by."""
+    real = float(_row(folder, "reference", "real_renders")["azimuth_circ_score"])
+    return [real - b for b in _values(folder, variant, "azimuth_circ_score")]
+
+
 def _clears(gaps: list[float]) -> str:
     """How many seeds' gaps reach the bar: "2 of 3"."""
     return f"{sum(g >= GAP_BAR for g in gaps)} of {len(gaps)}"
@@ -211,7 +217,9 @@ def _robustness_seeds() -> str:
 def _ablation_facts(prefix: str, where: str, variants: Sequence[str]) -> dict[str, Callable[[], str]]:
     """A stored ablation's facts under ``prefix``: its calibration rows, budget and seeds, one value per seed for
     each variant (``<prefix>.<variant>.<circ_error|circ_score|turning|fold_even|r|kid|identity>``), and each
-    variant's gap to the full model (``<prefix>.gap.<variant>``: "0.41 / 0.12 / 0.38"; ``.clears.``: "2 of 3")."""
+    variant's gap to the full model (``<prefix>.gap.<variant>``: "0.41 / 0.12 / 0.38"; ``.clears.``: "2 of 3"), and
+    the real renders' (``.room.``: the most any generator could lead by; ``.reachable.``: seeds where that clears
+    the bar)."""
 
     def folder() -> Path:  # looked up at each call, so a test can point ``shipped`` elsewhere
         return getattr(shipped, where)
@@ -251,6 +259,8 @@ def _ablation_facts(prefix: str, where: str, variants: Sequence[str]) -> dict[st
     for variant in variants[1:]:
         out[f"{prefix}.gap.{variant}"] = lambda v=variant: " / ".join(format_gap(g) for g in _score_gaps(v, folder()))
         out[f"{prefix}.clears.{variant}"] = lambda v=variant: _clears(_score_gaps(v, folder()))
+        out[f"{prefix}.room.{variant}"] = lambda v=variant: " / ".join(format_gap(g) for g in _room(v, folder()))
+        out[f"{prefix}.reachable.{variant}"] = lambda v=variant: _clears(_room(v, folder()))
     return out
 
 
