@@ -11,10 +11,17 @@ from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MODEL = ASSETS / "synthetic_cpu.pt"  # the shipped generator (lesson 08, `demo`'s first turntable)
+CHAIR_MODEL = ASSETS / "synthetic_cpu_chairs.pt"  # the `cpu_chairs` recipe's generator (lesson 08, its demo's goal)
 DEMO_RUN = ASSETS / "demo_run"  # a trimmed run folder of the `demo` recipe (lesson 06)
 ABLATION = ASSETS / "ablation_cpu"  # the stored ablation table and pictures of the cpu recipe (lesson 07)
 QUARTER_ABLATION = ASSETS / "ablation_quarter"  # the same for the quarter-turn recipe before it (lessons 04, 04b, 05)
 POSE_EMERGENCE = ASSETS / "pose_emergence"  # the shipped model's scores and its run's pose curve (lessons 00, 06-08)
+GOALS = {"cpu": MODEL, "cpu_chairs": CHAIR_MODEL}  # the shipped model a preset's `demo` shows first
+
+
+def scores_of(model: Path) -> Path:
+    """Where the 3D-control scores of a shipped model are stored: ``pose_emergence/<name>_scores.json``."""
+    return POSE_EMERGENCE / ("shipped_model_scores.json" if model == MODEL else f"{model.stem}_scores.json")
 
 
 def asset(path: Path) -> Path:

@@ -112,3 +112,11 @@ def test_cpu_preset_is_the_pose_emergence_recipe_and_keeps_it_for_its_own_datase
     other = make_config("cpu", "celeba")  # another dataset brings its own pose range and no family filter
     assert other.data.families == () and other.data.elevation_range == (-20.0, 20.0)
     assert make_config("cpu", overrides=["data.families=car,mug"]).data.families == ("car", "mug")
+
+
+def test_the_chair_recipe_is_the_cpu_recipe_on_chairs_from_higher_above():
+    cars, chairs = make_config("cpu"), make_config("cpu_chairs")
+    assert chairs.data.families == ("chair",) and chairs.data.elevation_range == (45.0, 70.0)
+    assert chairs.data.azimuth_range == cars.data.azimuth_range == (0.0, 360.0)
+    for section in ("generator", "discriminator", "loss", "train"):
+        assert getattr(chairs, section) == getattr(cars, section), section

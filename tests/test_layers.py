@@ -18,8 +18,8 @@ SIZED = ("hologan_lesson", "bench", "tools", "notebooks/src")  # every .py under
 
 # Bottom to top: (parts, whether the parts of that layer may import each other). "" is the package's __init__.
 LAYERS: tuple[tuple[tuple[str, ...], bool], ...] = (
-    (("", "utils", "profile", "envcheck", "shipped", "gpu_results"), True),  # leaves: no model, no data
-    (("config",), False),  # every setting and the pose ranges
+    (("", "utils", "profile", "envcheck", "shipped", "gpu_results", "pose_ranges"), True),  # leaves: no model, no data
+    (("config",), False),  # every setting and the presets
     (("model", "data"), False),  # the networks know no data, the data no networks
     (("runs", "viz", "widgets", "batches", "distributed"), True),  # run folders, pictures, batches, processes
     (("train", "eval", "explorer"), False),  # evaluation only reads run folders: it never trains

@@ -42,3 +42,17 @@ def test_the_shipped_model_is_verified_by_a_probe_of_another_seed(tmp_path, monk
     record = json.loads(dest.read_text())
     assert record["model"] == {"azimuth_circ_error": 5.0} and record["real_renders"] == {"azimuth_circ_error": 1.5}
     assert record["probe_seed"] != probe.PROBE_SEED and "another seed" in record["what"]
+
+
+def test_each_demo_goal_is_a_model_of_its_preset():
+    """The model `demo --preset P` shows first was trained on P's data, and its stored scores are beside it."""
+    from hologan_lesson import runs
+    from hologan_lesson.config import make_config
+
+    for preset, model in shipped.GOALS.items():
+        _, cfg = runs.load_generator(shipped.asset(model))
+        want = make_config(preset).data
+        got = (cfg.data.families, cfg.data.azimuth_range, cfg.data.elevation_range)
+        assert got == (want.families, want.azimuth_range, want.elevation_range), f"{model.name} is not a {preset} model"
+        scores = json.loads(shipped.scores_of(model).read_text())
+        assert scores["step"] == runs.load_checkpoint(model)["step"] and "azimuth_circ_error" in scores

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -179,6 +180,25 @@ def test_export_writes_slim_checkpoint_and_never_overwrites(tmp_path):
     with pytest.raises(ConfigError, match="already exists"):
         export_generator(run, slim)
     assert slim.read_bytes() == b"user file"
+
+
+@pytest.mark.parametrize("preset", ["cpu", "cpu_chairs"])
+def test_demo_trains_its_preset_and_shows_that_preset_s_shipped_model(tmp_path, capsys, monkeypatch, preset):
+    from hologan_lesson import cli, shipped
+
+    trained = {}
+
+    def train_nothing(args, before_training=None):  # the preset and the goal only: no minutes of training
+        trained["preset"] = args.preset
+        before_training(Path(args.run_dir))
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_train", train_nothing)
+    run = tmp_path / "demo"
+    assert cli.main(["demo", "--preset", preset, "--run-dir", str(run), "--no-progress"]) == 0
+    assert trained["preset"] == preset
+    assert f"the shipped model ({shipped.GOALS[preset].name})" in capsys.readouterr().out
+    assert (run / "shipped_model_turntable.gif").is_file()
 
 
 def test_demo_shows_the_goal_trains_and_scores_3d_control(tmp_path, capsys, monkeypatch):

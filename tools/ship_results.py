@@ -2,6 +2,7 @@
 
     python tools/ship_results.py model RUN_DIR [--step N]    # export a checkpoint as the shipped model + its scores
                                                               # (and a second reading by another probe)
+    python tools/ship_results.py chair-model RUN_DIR          # the same for the `cpu_chairs` recipe's model
     python tools/ship_results.py demo RUN_DIR                 # a trimmed run folder for lesson 06 (demo_run/)
     python tools/ship_results.py ablation ABLATION_DIR        # the ablation's tables and figures (ablation_cpu/)
 
@@ -44,7 +45,10 @@ def _score(checkpoint: Path, dest: Path) -> None:
     print(format_control(scores))
 
 
-VERIFIED = ROOT / "docs" / "results" / "full_turn" / "shipped_model_verified.json"
+VERIFIED = {  # the second reading of each shipped model
+    shipped.MODEL: ROOT / "docs" / "results" / "full_turn" / "shipped_model_verified.json",
+    shipped.CHAIR_MODEL: ROOT / "docs" / "results" / "full_turn" / "chairs" / "chair_model_verified.json",
+}
 OTHER_PROBE_SEED, OTHER_SWEEP_SEED = 2000, 1  # a probe and sweeps the shipped scores were not read with
 
 
@@ -72,18 +76,18 @@ def _verify(checkpoint: Path, dest: Path) -> None:
     print(format_control(scores))
 
 
-def ship_model(run_dir: Path, step: int | None, replace: bool) -> None:
-    """Export one checkpoint of ``run_dir`` as ``assets/synthetic_cpu.pt`` and store its 3D-control scores."""
+def ship_model(run_dir: Path, step: int | None, replace: bool, model: Path = shipped.MODEL) -> None:
+    """Export one checkpoint of ``run_dir`` as ``model`` (a file of ``shipped``) and store its 3D-control scores."""
     found = dict(runs.list_checkpoints(run_dir))
     if step is None:
         step = max(found)
     if step not in found:
         raise SystemExit(f"{run_dir} has no checkpoint at step {step} (it has {sorted(found)})")
-    _make_room(shipped.MODEL, replace)
-    runs.export_generator(found[step], shipped.MODEL)
-    print(f"shipped {found[step]} as {shipped.MODEL} ({shipped.MODEL.stat().st_size / 1e6:.2f} MB)")
-    _score(shipped.MODEL, shipped.POSE_EMERGENCE / "shipped_model_scores.json")
-    _verify(shipped.MODEL, VERIFIED)
+    _make_room(model, replace)
+    runs.export_generator(found[step], model)
+    print(f"shipped {found[step]} as {model} ({model.stat().st_size / 1e6:.2f} MB)")
+    _score(model, shipped.scores_of(model))
+    _verify(model, VERIFIED[model])
 
 
 def ship_demo(run_dir: Path, replace: bool) -> None:
@@ -110,13 +114,13 @@ def ship_ablation(ablation_dir: Path, replace: bool) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["model", "demo", "ablation"])
+    ap.add_argument("what", choices=["model", "chair-model", "demo", "ablation"])
     ap.add_argument("source", type=Path)
-    ap.add_argument("--step", type=int, help="model: the checkpoint step to ship (default: the newest)")
+    ap.add_argument("--step", type=int, help="(chair-)model: the checkpoint step to ship (default: the newest)")
     ap.add_argument("--replace", action="store_true", help="swap an already shipped item for this one")
     args = ap.parse_args()
-    if args.what == "model":
-        ship_model(args.source, args.step, args.replace)
+    if args.what in ("model", "chair-model"):
+        ship_model(args.source, args.step, args.replace, shipped.MODEL if args.what == "model" else shipped.CHAIR_MODEL)
     elif args.what == "demo":
         ship_demo(args.source, args.replace)
     else:

@@ -1,19 +1,19 @@
 """The dataset catalogue: what the course knows about each dataset before touching any file.
 
 * ``POSE_RANGES``: the view range HoloGAN samples from for each dataset (course convention, degrees);
-  the table lives in ``hologan_lesson.config`` (the model and the configuration read it too, and neither
+  the table lives in ``hologan_lesson.pose_ranges`` (the model and the configuration read it too, and neither
   may import ``data``); it is re-exported here for the data loaders and the scripts;
 * ``SPECS``: how each real dataset is obtained and prepared;
 * ``MANIFEST``: the file that describes a prepared folder or a synthetic cache.
 
-The data loaders and the preparation scripts read it; of the package it imports only ``config``.
+The data loaders and the preparation scripts read it; of the package it imports only ``pose_ranges``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import POSE_RANGES, PoseRange, Range
+from ..pose_ranges import POSE_RANGES, PoseRange, Range
 
 __all__ = ["MANIFEST", "POSE_RANGES", "SPECS", "DatasetSpec", "PoseRange", "Range"]
 

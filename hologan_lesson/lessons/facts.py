@@ -144,6 +144,19 @@ def _robustness_rows(name: str | None = None) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(f))
 
 
+CHAIR_ROBUSTNESS = RESULTS / "chairs" / "robustness_chairs_circle_el45_70.csv"  # the `cpu_chairs` recipe's sweep
+
+
+def _chair_scores() -> dict:
+    return _json(shipped.scores_of(shipped.CHAIR_MODEL))
+
+
+def _chair_turned() -> str:
+    """How many runs of the chair recipe's robustness sweep turn: "8 of 10"."""
+    with open(CHAIR_ROBUSTNESS, newline="") as f:
+        return _turned(list(csv.DictReader(f)))
+
+
 def _truthy(text: str) -> bool:
     return text.strip().lower() in ("true", "1", "yes")
 
@@ -272,6 +285,11 @@ FACTS: dict[str, Callable[[], str]] = {
     "shipped.azimuth_error": lambda: f"{_shipped_scores()['azimuth_error']:.1f}",
     "shipped.turning": lambda: f"{_shipped_scores()['azimuth_turning']:.0%}".replace("%", " %"),
     # the shipped model's circular reading and fold test (lessons 00, 06, 07, 08)
+    "chairs.circ_error": lambda: f"{_chair_scores()['azimuth_circ_error']:.1f}",
+    "chairs.circ_turning": lambda: _percent(_chair_scores()["azimuth_circ_turning"]),
+    "chairs.identity": lambda: f"{_chair_scores()['identity_consistency']:.2f}",
+    "chairs.elevation_r": lambda: f"{abs(_chair_scores()['elevation_corr']):.2f}",
+    "chairs.turned": _chair_turned,
     "shipped.circ_error": lambda: f"{_shipped_scores()['azimuth_circ_error']:.1f}",
     "shipped.circ_score": lambda: f"{_shipped_scores()['azimuth_circ_score']:.2f}",
     "shipped.circ_turning": lambda: _percent(_shipped_scores()["azimuth_circ_turning"]),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..config import POSE_RANGES
+from ..pose_ranges import POSE_RANGES
 
 Angle = float | torch.Tensor
 
@@ -102,7 +102,7 @@ def sample_views(
 
 
 def views_for(name: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``sample_views`` with a named pose range from ``config.POSE_RANGES``."""
+    """``sample_views`` with a named pose range from ``pose_ranges.POSE_RANGES``."""
     if name not in POSE_RANGES:
         raise KeyError(f"unknown pose range {name!r}; known: {', '.join(POSE_RANGES)}")
     pr = POSE_RANGES[name]

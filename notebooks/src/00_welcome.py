@@ -119,7 +119,8 @@ display(Markdown("\n".join(rows)))
 #   half turn with bolder lamps, a network twice as wide, HoloGAN's own style discriminator or identity loss, or
 #   even — as a labelled contrast, not a recipe — the real images' true poses taught to the discriminator. The
 #   elevation range is 20°, not the paper's ~35° (10–45° turned in 4 of 4 screening runs, too few to make it the
-#   recipe), and synthetic chairs, the paper's second family, turn a quarter turn at eye level and not further.
+#   recipe). Synthetic chairs, the paper's second family, turn all the way round only seen from higher up, 45–70°
+#   (`cpu_chairs`: {{ fact:chairs.turned }} runs turn; from 20–40° they fold).
 #   These results are recorded with their numbers in
 #   [`docs/results/full_turn/README.md`](../docs/results/full_turn/README.md).
 #

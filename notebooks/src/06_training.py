@@ -183,8 +183,8 @@ with tempfile.TemporaryDirectory() as tmp:
 # Why each choice was needed is measured in `docs/results/full_turn/README.md` and listed in `docs/fidelity.md`.
 # At eye level nothing wider than a quarter turn turned at this budget — neither the full circle nor the half
 # turn, with bolder lamps, a wider network, the style discriminator or identity loss put back, or (a labelled
-# contrast) real images' true poses taught to D's view head; the record keeps their numbers. Chairs, the paper's
-# second family, turned a quarter turn at eye level with an earlier recipe in 7 of 10 runs, and not further.
+# contrast) real images' true poses taught to D's view head. Chairs, the paper's second family, turn all the way
+# round with `--preset cpu_chairs`, from 45–70° above ({{ fact:chairs.turned }} runs; lesson 08), not from 20–40°.
 #
 # **What this cell shows.** Training the recipe takes {{ fact:demo.train_minutes }} minutes on two idle CPU cores
 # (`demo` as a whole: {{ fact:demo.minutes }}, measured in a fresh clone; longer on a laptop busy with other work).
