@@ -77,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir or _run_dir(args.out, "demo", "synthetic"))
     args.run_dir = str(run_dir)
     goal = run_dir / "shipped_model_turntable"
-    model = shipped.GOALS[args.preset]
+    model = GOALS[args.preset]
 
     def show_goal(folder: Path) -> None:  # seconds, before the minutes of training
         generator, shipped_cfg = runs.load_generator(shipped.asset(model))

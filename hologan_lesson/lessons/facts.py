@@ -62,7 +62,7 @@ def _per_seed(folder: Path, variant: str, column: str, fmt: str, absolute: bool 
 
 
 def _shipped_scores() -> dict:
-    return _json(shipped.POSE_EMERGENCE / "shipped_model_scores.json")
+    return _json(shipped.scores_of(shipped.MODEL))
 
 
 def _percent(value: float) -> str:

@@ -245,7 +245,7 @@ plt.show()
 # %%
 import json
 
-shipped_scores = json.loads(shipped.asset(shipped.POSE_EMERGENCE / "shipped_model_scores.json").read_text())
+shipped_scores = json.loads(shipped.asset(shipped.scores_of(shipped.MODEL)).read_text())
 print(format_control(shipped_scores))
 
 # %% [markdown]

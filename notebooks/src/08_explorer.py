@@ -95,7 +95,7 @@ show_images(rows, nrow=7, scale=2.5, labels=[f"{a:.0f}°" for a in views[:, 0]])
 # %%
 import json
 
-scores_file = shipped.POSE_EMERGENCE / "shipped_model_scores.json"
+scores_file = shipped.scores_of(shipped.MODEL)
 if CHECKPOINT == SHIPPED_CHECKPOINT and scores_file.exists():
     from hologan_lesson.eval.run import format_control
 
